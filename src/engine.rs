@@ -144,6 +144,89 @@ pub enum Action {
     Error { message: String },
 }
 
+impl std::fmt::Display for Action {
+    /// The action as a Sieve author would write it, e.g.
+    /// `fileinto :create "Calendar/REQUEST"`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Keep { flags } => write!(f, "keep{}", FlagsTag(flags)),
+            Action::FileInto {
+                folder,
+                flags,
+                create,
+                ..
+            } => write!(
+                f,
+                "fileinto{}{} {}",
+                if *create { " :create" } else { "" },
+                FlagsTag(flags),
+                Quoted(folder)
+            ),
+            Action::Redirect { address, list } => {
+                let tag = if *list { " :list" } else { "" };
+                write!(f, "redirect{tag} {}", Quoted(address))
+            }
+            Action::Discard => f.write_str("discard"),
+            Action::Reject { reason, extended } => {
+                let name = if *extended { "ereject" } else { "reject" };
+                write!(f, "{name} {}", Quoted(reason))
+            }
+            Action::Vacation { to, .. } => write!(f, "vacation reply to {}", Quoted(to)),
+            Action::Notify { method, .. } => write!(f, "notify {}", Quoted(method)),
+            Action::EditHeader { added, deleted } => {
+                let mut first = true;
+                for field in added {
+                    let sep = if first { "" } else { "; " };
+                    write!(f, "{sep}addheader {} {}", Quoted(&field.name), Quoted(&field.value))?;
+                    first = false;
+                }
+                for field in deleted {
+                    let sep = if first { "" } else { "; " };
+                    write!(f, "{sep}deleteheader {}", Quoted(&field.name))?;
+                    first = false;
+                }
+                Ok(())
+            }
+            Action::Error { message } => write!(f, "error {}", Quoted(message)),
+        }
+    }
+}
+
+/// A Sieve quoted string.
+struct Quoted<'a>(&'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"")?;
+        for ch in self.0.chars() {
+            if matches!(ch, '"' | '\\') {
+                f.write_str("\\")?;
+            }
+            write!(f, "{ch}")?;
+        }
+        f.write_str("\"")
+    }
+}
+
+/// ` :flags [...]`, or nothing when there are no flags.
+struct FlagsTag<'a>(&'a [String]);
+
+impl std::fmt::Display for FlagsTag<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        f.write_str(" :flags [")?;
+        for (index, flag) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", Quoted(flag))?;
+        }
+        f.write_str("]")
+    }
+}
+
 /// Why the script could not run to its end; the message is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {

@@ -133,59 +133,9 @@ fn print_json(path: &Path, outcome: &Outcome) {
 fn print_text(path: &Path, outcome: &Outcome) {
     println!("{}:", path.display());
     for action in &outcome.actions {
-        println!("  {}", describe(action));
+        println!("  {action}");
     }
     if let Some(failure) = &outcome.failure {
         println!("  ({}: {}; message kept)", failure.kind, failure.detail);
     }
-}
-
-/// One action as a Sieve author would write it.
-fn describe(action: &Action) -> String {
-    let flags = |flags: &[String]| {
-        if flags.is_empty() {
-            String::new()
-        } else {
-            format!(" :flags {}", quoted_list(flags))
-        }
-    };
-    match action {
-        Action::Keep { flags: list } => format!("keep{}", flags(list)),
-        Action::FileInto {
-            folder,
-            flags: list,
-            create,
-            ..
-        } => format!(
-            "fileinto{}{} {}",
-            if *create { " :create" } else { "" },
-            flags(list),
-            quoted(folder)
-        ),
-        Action::Redirect { address, list } => {
-            format!("redirect{} {}", if *list { " :list" } else { "" }, quoted(address))
-        }
-        Action::Discard => "discard".into(),
-        Action::Reject { reason, extended } => {
-            format!("{} {}", if *extended { "ereject" } else { "reject" }, quoted(reason))
-        }
-        Action::Vacation { to, .. } => format!("vacation reply to {}", quoted(to)),
-        Action::Notify { method, .. } => format!("notify {}", quoted(method)),
-        Action::EditHeader { added, deleted } => {
-            let mut parts = Vec::new();
-            parts.extend(added.iter().map(|field| format!("addheader {} {}", quoted(&field.name), quoted(&field.value))));
-            parts.extend(deleted.iter().map(|field| format!("deleteheader {}", quoted(&field.name))));
-            parts.join("; ")
-        }
-        Action::Error { message } => format!("error {}", quoted(message)),
-    }
-}
-
-fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-fn quoted_list(items: &[String]) -> String {
-    let inner: Vec<String> = items.iter().map(|item| quoted(item)).collect();
-    format!("[{}]", inner.join(", "))
 }
