@@ -1,11 +1,13 @@
 //! iCalendar object -> iTIP model: METHOD, the scheduling components with
 //! their dates, recurrence texts and people, and the object's time zones.
 //!
-//! Parsing is the `icalendar` crate's; this module makes line breaks
-//! uniform, checks the limits and the BEGIN/END structure with a cheap line
-//! scan first (so hostile input never reaches the parser's recursion), maps
-//! the parser's positions back to line numbers of the object as received,
-//! and keeps whatever can be known from an object that does not parse.
+//! Parsing is the `icalendar` crate's (`parser::read_calendar_simple`);
+//! this module unfolds the text with uniform line breaks (the same result
+//! as `parser::unfold`, with line numbers recorded on the way), checks the
+//! limits and the BEGIN/END structure with a cheap line scan first (so
+//! hostile input never reaches the parser's recursion), maps the parser's
+//! positions back to line numbers of the object as received, and keeps
+//! whatever can be known from an object that does not parse.
 //!
 //! ```
 //! use sieve_imip::calendar::{parse_calendar, CalendarLimits, ComponentKind};
@@ -28,7 +30,7 @@ mod values;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use icalendar::parser::{read_calendar_simple, unfold, Component};
+use icalendar::parser::{read_calendar_simple, Component};
 
 use crate::finding::{Finding, Reason};
 
@@ -218,9 +220,7 @@ pub fn parse_calendar(text: &str, limits: &CalendarLimits) -> CalendarObject {
         return object;
     }
 
-    let normalized = lines::normalize_line_breaks(text);
-    let unfolded = unfold(&normalized);
-    let index = LineIndex::new(&normalized, &unfolded);
+    let (unfolded, index) = lines::unfold_with_line_index(text);
     let outline = lines::outline(&unfolded, &index, limits.max_nesting);
     object.component_count = outline.component_count;
     object.property_count = outline.property_count;

@@ -7,6 +7,22 @@ use super::lines::{excerpt, offset_within, LineIndex};
 use super::values::{DateValue, Observance, ObservanceKind, TimeZoneDefinition};
 use super::{Attendee, ComponentKind, Organizer, SchedulingComponent};
 
+/// The properties of a scheduling component the model keeps, upper-case.
+const KNOWN_PROPERTIES: [&str; 12] = [
+    "UID",
+    "SEQUENCE",
+    "RECURRENCE-ID",
+    "DTSTART",
+    "DTEND",
+    "DUE",
+    "DURATION",
+    "RRULE",
+    "RDATE",
+    "EXDATE",
+    "ORGANIZER",
+    "ATTENDEE",
+];
+
 /// Builds the model and collects `malformed` problems with line numbers.
 pub(super) struct ModelBuilder<'a> {
     /// The unfolded text the parser read: property names borrow from it,
@@ -93,9 +109,14 @@ impl<'a> ModelBuilder<'a> {
         let mut component = SchedulingComponent::new(kind);
         for property in &source.properties {
             let line = self.property_line(property);
-            let name = property.name.as_str().to_ascii_uppercase();
             let value = property.val.as_str().trim();
-            match name.as_str() {
+            let Some(name) = KNOWN_PROPERTIES
+                .into_iter()
+                .find(|known| is(property, known))
+            else {
+                continue;
+            };
+            match name {
                 "RRULE" => component.rrules.push(value.to_owned()),
                 "RDATE" => component.rdates.extend(date_list(property, value)),
                 "EXDATE" => component.exdates.extend(date_list(property, value)),
@@ -104,7 +125,7 @@ impl<'a> ModelBuilder<'a> {
                         component.attendees.push(attendee);
                     }
                 }
-                _ => self.set_single(&mut component, &name, property, line),
+                _ => self.set_single(&mut component, name, property, line),
             }
         }
         component
