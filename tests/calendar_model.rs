@@ -547,9 +547,20 @@ fn hostile_huge_single_line() {
     let line = "A".repeat(900 * 1024);
     let text = format!("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n{line}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
     let object = parse_calendar(&text, &CalendarLimits::default());
-    // A bare name with no colon: the parser's "no-value property" rule, then
-    // nothing for the words after it: it is accepted as one empty property.
-    assert!(object.findings.len() <= 21);
+    // The parser reads a line without a colon as a property with no value;
+    // RFC 5545 does not, so it is reported, and the rest is still modelled.
+    assert_eq!(
+        object
+            .findings
+            .iter()
+            .map(|f| f.detail.as_str())
+            .collect::<Vec<_>>(),
+        vec![format!(
+            "line 4: content line without a colon: {}…",
+            "A".repeat(40)
+        )]
+    );
+    assert_eq!(object.components.len(), 1);
 
     let words = "word ; @@ ".repeat(90 * 1024);
     let text = format!("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n{words}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");

@@ -152,6 +152,10 @@ pub(super) struct Outline {
     pub(super) method: Option<(String, usize)>,
     /// Structural problems, each with its original line number.
     pub(super) problems: Vec<(usize, String)>,
+    /// Lines that break RFC 5545 but that the parser reads anyway (a
+    /// content line without a colon becomes a property with no value), so
+    /// they are reported without keeping the object from being parsed.
+    pub(super) tolerated: Vec<(usize, String)>,
     /// Nesting deeper than the limit: the parser must not see this text.
     pub(super) too_deep: bool,
     /// Byte ranges (in the unfolded text) of the components directly inside
@@ -213,6 +217,12 @@ pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> 
             LineKind::End(name) => close(&mut scan, &mut open, name, line_number, line_start, line),
             LineKind::Property(name) => {
                 scan.property_count = scan.property_count.saturating_add(1);
+                if !line.contains(':') && !open.is_empty() {
+                    scan.tolerated.push((
+                        line_number,
+                        format!("content line without a colon: {}", excerpt(line)),
+                    ));
+                }
                 let in_calendar_only = match open.as_slice() {
                     [] => true,
                     [calendar] => calendar.first_calendar,

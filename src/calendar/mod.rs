@@ -241,6 +241,7 @@ pub fn parse_calendar(text: &str, limits: &CalendarLimits) -> CalendarObject {
     }
 
     let mut problems = outline.problems.clone();
+    problems.extend(outline.tolerated.iter().cloned());
     let mut builder = ModelBuilder::new(&unfolded, &index);
     if outline.too_deep {
         // Not even balanced parts go to the parser: the scan stopped early.
@@ -356,6 +357,9 @@ fn salvage(
 
 fn malformed_findings(mut problems: Vec<(usize, String)>) -> Vec<Finding> {
     problems.sort_by_key(|(line, _)| *line);
+    // The line scan and the parser can both stop at one bad line; the
+    // scan's wording, first after the stable sort, says more.
+    problems.dedup_by_key(|(line, _)| *line);
     let total = problems.len();
     let mut findings: Vec<Finding> = problems
         .into_iter()

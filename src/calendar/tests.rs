@@ -174,7 +174,7 @@ fn a_bad_component_does_not_lose_the_good_ones() {
     assert_eq!(uids, vec!["good", "also-good"]);
     assert_eq!(
         details(&object),
-        vec!["line 8: the iCalendar parser stopped at %%%"]
+        vec!["line 8: content line without a colon: %%%"]
     );
 }
 
