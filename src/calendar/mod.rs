@@ -92,9 +92,13 @@ pub struct CalendarObject {
 /// The iTIP component kinds a scheduling message can carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ComponentKind {
+    /// VEVENT: a meeting or appointment.
     Event,
+    /// VTODO: a task.
     Todo,
+    /// VJOURNAL: a journal entry.
     Journal,
+    /// VFREEBUSY: a free/busy request or answer.
     FreeBusy,
 }
 
@@ -130,13 +134,19 @@ impl ComponentKind {
 /// recurrence evaluator read. Values are kept as written (trimmed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchedulingComponent {
+    /// Which component this is.
     pub kind: ComponentKind,
+    /// UID: which scheduled object the message is about.
     pub uid: Option<String>,
     /// `None` when absent or not a non-negative integer (then also `malformed`).
     pub sequence: Option<u32>,
+    /// RECURRENCE-ID: the instance of a series this component changes.
     pub recurrence_id: Option<DateValue>,
+    /// DTSTART.
     pub dtstart: Option<DateValue>,
+    /// DTEND (VEVENT, VFREEBUSY).
     pub dtend: Option<DateValue>,
+    /// DUE (VTODO).
     pub due: Option<DateValue>,
     /// DURATION value text.
     pub duration: Option<String>,
@@ -146,7 +156,9 @@ pub struct SchedulingComponent {
     pub rdates: Vec<DateValue>,
     /// One entry per comma-separated element of every EXDATE, parameters kept.
     pub exdates: Vec<DateValue>,
+    /// ORGANIZER (the first, when an object carries more).
     pub organizer: Option<Organizer>,
+    /// Every ATTENDEE of the component itself (not of its VALARMs).
     pub attendees: Vec<Attendee>,
 }
 
@@ -173,7 +185,9 @@ impl SchedulingComponent {
 /// The ORGANIZER property.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organizer {
+    /// The organizer's address.
     pub address: CalAddress,
+    /// CN: the display name.
     pub cn: Option<String>,
     /// Who sent on the organizer's behalf.
     pub sent_by: Option<CalAddress>,
@@ -182,7 +196,9 @@ pub struct Organizer {
 /// One ATTENDEE property.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attendee {
+    /// The attendee's address.
     pub address: CalAddress,
+    /// CN: the display name.
     pub cn: Option<String>,
     /// PARTSTAT, upper-cased.
     pub partstat: Option<String>,
@@ -192,7 +208,9 @@ pub struct Attendee {
     pub rsvp: Option<bool>,
     /// Who replied on the attendee's behalf.
     pub sent_by: Option<CalAddress>,
+    /// DELEGATED-TO: to whom this attendee passed the invitation.
     pub delegated_to: Vec<CalAddress>,
+    /// DELEGATED-FROM: who passed the invitation to this attendee.
     pub delegated_from: Vec<CalAddress>,
 }
 
