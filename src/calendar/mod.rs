@@ -239,7 +239,7 @@ pub fn parse_calendar(text: &str, limits: &CalendarLimits) -> CalendarObject {
     }
 
     let (unfolded, index) = lines::unfold_with_line_index(text);
-    let outline = lines::outline(&unfolded, &index, limits.max_nesting);
+    let mut outline = lines::outline(&unfolded, &index, limits.max_nesting);
     object.component_count = outline.component_count;
     object.property_count = outline.property_count;
     object.method = outline.method.as_ref().map(|(method, _)| method.clone());
@@ -258,20 +258,21 @@ pub fn parse_calendar(text: &str, limits: &CalendarLimits) -> CalendarObject {
         return object;
     }
 
-    let mut problems = outline.problems.clone();
-    problems.extend(outline.tolerated.iter().cloned());
+    let structure_is_sound = outline.problems.is_empty();
+    let mut problems = std::mem::take(&mut outline.problems);
+    problems.append(&mut outline.tolerated);
     let mut builder = ModelBuilder::new(&unfolded, &index);
     if outline.too_deep {
         // Not even balanced parts go to the parser: the scan stopped early.
-    } else if outline.problems.is_empty() {
+    } else if structure_is_sound {
         match parse_components(&unfolded, &unfolded, &index) {
             Ok(roots) => builder.add_roots(&roots),
             Err(whole_problem) => {
-                let before = builder.problems.len();
-                salvage(&mut builder, &outline.balanced_spans, &unfolded, &index);
-                // A span's own error names the same line more precisely;
-                // only when every span parsed is the problem elsewhere.
-                if builder.problems.len() == before {
+                let every_span_parsed =
+                    salvage(&mut builder, &outline.balanced_spans, &unfolded, &index);
+                // A span's own error names the same line; only when every
+                // span parsed is the problem outside them.
+                if every_span_parsed {
                     problems.push(whole_problem);
                 }
             }
@@ -355,22 +356,27 @@ fn parse_components<'u>(
 
 /// The object as a whole did not parse: parse each component that the
 /// outline found balanced on its own, so a cut-off object still yields the
-/// complete components before the cut.
+/// complete components before the cut. True when every span parsed.
 fn salvage(
     builder: &mut ModelBuilder<'_>,
     spans: &[std::ops::Range<usize>],
     unfolded: &str,
     index: &LineIndex,
-) {
+) -> bool {
+    let mut every_span_parsed = true;
     for span in spans {
         let Some(input) = unfolded.get(span.clone()) else {
             continue;
         };
         match parse_components(unfolded, input, index) {
             Ok(components) => builder.add_children(&components),
-            Err((line, detail)) => builder.problems.push((line, detail)),
+            Err((line, detail)) => {
+                every_span_parsed = false;
+                builder.problems.push((line, detail));
+            }
         }
     }
+    every_span_parsed
 }
 
 fn malformed_findings(mut problems: Vec<(usize, String)>) -> Vec<Finding> {

@@ -236,3 +236,18 @@ fn sequence_must_be_a_non_negative_integer() {
         assert_eq!(object.findings.is_empty(), expected.is_some(), "{value}");
     }
 }
+
+#[test]
+fn parser_error_outside_components_is_kept_beside_model_problems() {
+    let object = parse(&wrap(
+        "BEGIN:VEVENT\nUID:1\nSEQUENCE:x\nEND:VEVENT\nEND;X=1:y\n",
+    ));
+    assert_eq!(object.components.len(), 1);
+    assert_eq!(
+        details(&object),
+        vec![
+            "line 5: SEQUENCE is not a non-negative integer: x",
+            "line 7: the iCalendar parser stopped at END;X=1:y",
+        ]
+    );
+}
