@@ -17,7 +17,9 @@ use nom::combinator::{cut, opt};
 use nom::Parser;
 use serde::Serialize;
 
-use self::lexical::{cfws, fail, failure, offset_in, quoted_string, symbol, PResult, Syntax};
+use self::lexical::{
+    cfws, consumed, fail, failure, offset_in, quoted_string, symbol, PResult, Syntax,
+};
 
 /// Longest field body (in bytes) either header parser accepts. Real
 /// Authentication-Results and DKIM-Signature fields stay well under 8 KiB;
@@ -523,9 +525,7 @@ fn pvalue(input: &str) -> PResult<'_, String> {
             // A quoted local-part: keep the address as written.
             Some(domain_start) => {
                 let (after_domain, _) = pvalue_text(domain_start)?;
-                let written = start
-                    .get(..offset_in(start, after_domain))
-                    .unwrap_or_default();
+                let written = consumed(start, after_domain);
                 (after_domain, written.to_string())
             }
             None => (after_quote, unquoted),
@@ -644,8 +644,19 @@ pub(crate) mod lexical {
     }
 
     /// Byte offset of `part` (a sub-slice of `whole`) within `whole`.
+    /// A `part` from elsewhere (which would be a bug) yields the end of `whole`.
     pub(crate) fn offset_in(whole: &str, part: &str) -> usize {
-        (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
+        let start = whole.as_ptr() as usize;
+        let at = part.as_ptr() as usize;
+        match at.checked_sub(start) {
+            Some(offset) if offset <= whole.len() => offset,
+            _ => whole.len(),
+        }
+    }
+
+    /// The text of `input` that a parser consumed, `rest` being what it left.
+    pub(crate) fn consumed<'a>(input: &'a str, rest: &str) -> &'a str {
+        input.get(..offset_in(input, rest)).unwrap_or(input)
     }
 
     /// Matches the single character `wanted`, naming it as `expected` on failure.
@@ -791,8 +802,8 @@ pub(crate) mod lexical {
         loop {
             let (after_space, _) = opt(fws).parse(rest)?;
             // Unfolding keeps the white space and drops the line breaks.
-            let consumed = rest.get(..offset_in(rest, after_space)).unwrap_or_default();
-            content.extend(consumed.chars().filter(|&c| is_wsp(c)));
+            let folding = consumed(rest, after_space);
+            content.extend(folding.chars().filter(|&c| is_wsp(c)));
             if let Some(after) = after_space.strip_prefix('"') {
                 return Ok((after, content));
             }

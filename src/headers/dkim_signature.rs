@@ -17,7 +17,7 @@ use nom::combinator::opt;
 use nom::Parser;
 
 use super::authentication_results::lexical::{
-    fail, failure, fws, line_break, offset_in, quoted_string, symbol, PResult, Syntax,
+    consumed, fail, failure, fws, line_break, offset_in, quoted_string, symbol, PResult, Syntax,
 };
 pub use super::authentication_results::HeaderError;
 use super::authentication_results::{ResInfo, MAX_FIELD_LEN};
@@ -258,7 +258,8 @@ fn alnumpunc(c: char) -> bool {
 fn tag_value(input: &str) -> PResult<'_, &str> {
     let mut end = match tval(input) {
         Ok((rest, _)) => rest,
-        Err(nom::Err::Error(_)) => return Ok((input, "")),
+        // Empty, borrowed from the input so that its offset stays meaningful.
+        Err(nom::Err::Error(_)) => return Ok((input, input.get(..0).unwrap_or(input))),
         Err(other) => return Err(other),
     };
     // Bounded: each round consumes a tval.
@@ -268,7 +269,7 @@ fn tag_value(input: &str) -> PResult<'_, &str> {
             Err(_) => break,
         }
     }
-    let value = input.get(..offset_in(input, end)).unwrap_or_default();
+    let value = consumed(input, end);
     Ok((end, value))
 }
 
@@ -292,10 +293,7 @@ fn sig_i_tag_data(input: &str) -> PResult<'_, &str> {
     let (rest, _) = opt(local_part).parse(input)?;
     let (rest, _) = symbol('@', "`@` in the identity").parse(rest)?;
     let (rest, _) = domain_name(rest)?;
-    Ok((
-        rest,
-        input.get(..offset_in(input, rest)).unwrap_or_default(),
-    ))
+    Ok((rest, consumed(input, rest)))
 }
 
 /// `sig-h-tag-data = hdr-name *( [FWS] ":" [FWS] hdr-name )`
@@ -356,10 +354,7 @@ fn base64string(input: &str) -> PResult<'_, &str> {
             Err(_) => break,
         }
     }
-    Ok((
-        rest,
-        input.get(..offset_in(input, rest)).unwrap_or_default(),
-    ))
+    Ok((rest, consumed(input, rest)))
 }
 
 /// `ALPHADIGITPS = ALPHA / DIGIT / "+" / "/"`
@@ -374,10 +369,7 @@ fn selector(input: &str) -> PResult<'_, &str> {
     while let Ok((next, _)) = (symbol('.', "`.`"), sub_domain).parse(rest) {
         rest = next;
     }
-    Ok((
-        rest,
-        input.get(..offset_in(input, rest)).unwrap_or_default(),
-    ))
+    Ok((rest, consumed(input, rest)))
 }
 
 /// `domain-name = sub-domain 1*( "." sub-domain )`
@@ -408,10 +400,7 @@ fn local_part(input: &str) -> PResult<'_, &str> {
     } else {
         dot_atom_text(input).map(|(rest, _)| (rest, ()))?
     };
-    Ok((
-        rest,
-        input.get(..offset_in(input, rest)).unwrap_or_default(),
-    ))
+    Ok((rest, consumed(input, rest)))
 }
 
 /// `dot-atom-text = 1*atext *( "." 1*atext )`
@@ -422,10 +411,7 @@ fn dot_atom_text(input: &str) -> PResult<'_, &str> {
     while let Ok((next, _)) = (symbol('.', "`.`"), take_while1(atext)).parse(rest) {
         rest = next;
     }
-    Ok((
-        rest,
-        input.get(..offset_in(input, rest)).unwrap_or_default(),
-    ))
+    Ok((rest, consumed(input, rest)))
 }
 
 /// `atext = ALPHA / DIGIT / "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "/" / "=" / "?" / "^" / "_" / "`" / "{" / "|" / "}" / "~" / UTF8-non-ascii`
