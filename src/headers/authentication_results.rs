@@ -11,14 +11,13 @@
 //! Work is bounded: the field body is limited to [`MAX_FIELD_LEN`] bytes, every
 //! loop consumes input, and comments nest at most [`MAX_COMMENT_DEPTH`] deep.
 
-use nom::bytes::complete::{tag_no_case, take_while1};
 use nom::character::complete::digit1;
 use nom::combinator::{cut, opt};
 use nom::Parser;
 use serde::Serialize;
 
 use self::lexical::{
-    cfws, consumed, fail, failure, offset_in, quoted_string, symbol, PResult, Syntax,
+    cfws, consumed, fail, failure, offset_in, quoted_string, span1, symbol, PResult, Syntax,
 };
 
 /// Longest field body (in bytes) either header parser accepts. Real
@@ -310,8 +309,7 @@ fn authserv_id(input: &str) -> PResult<'_, String> {
     if input.starts_with('"') {
         return quoted_string(input);
     }
-    let (rest, id) = take_while1(is_authserv_id_char)(input)
-        .or_else(|_: nom::Err<Syntax<'_>>| fail(input, "an authserv-id"))?;
+    let (rest, id) = span1(input, is_authserv_id_char, "an authserv-id")?;
     Ok((rest, id.to_string()))
 }
 
@@ -457,8 +455,10 @@ fn result(input: &str) -> PResult<'_, String> {
 
 /// `reasonspec = "reason" [CFWS] "=" [CFWS] value`
 fn reasonspec(input: &str) -> PResult<'_, String> {
-    let (rest, _) = tag_no_case::<&str, &str, Syntax<'_>>("reason")(input)
-        .or_else(|_| fail(input, "`reason`"))?;
+    let rest = match (input.get(..6), input.get(6..)) {
+        (Some(word), Some(rest)) if word.eq_ignore_ascii_case("reason") => rest,
+        _ => return fail(input, "`reason`"),
+    };
     let (rest, _) = opt(cfws).parse(rest)?;
     let (rest, _) = symbol('=', "`=`").parse(rest)?;
     let (rest, _) = opt(cfws).parse(rest)?;
@@ -540,8 +540,7 @@ fn pvalue(input: &str) -> PResult<'_, String> {
 
 /// `pvalue-text = 1*( %x21 / %x23-27 / %x2A-3A / %x3C-7E / UTF8-non-ascii )`
 fn pvalue_text(input: &str) -> PResult<'_, &str> {
-    take_while1(is_pvalue_char)(input)
-        .or_else(|_: nom::Err<Syntax<'_>>| fail(input, "a property value"))
+    span1(input, is_pvalue_char, "a property value")
 }
 
 /// Everything visible except the separators `;`, `(`, `)` and `"`: RFC 8601's
@@ -553,8 +552,11 @@ fn is_pvalue_char(c: char) -> bool {
 
 /// `Keyword = 1*( ALPHA / DIGIT / "-" / "_" )`
 fn keyword(input: &str) -> PResult<'_, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_')(input)
-        .or_else(|_: nom::Err<Syntax<'_>>| fail(input, "a keyword"))
+    span1(
+        input,
+        |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+        "a keyword",
+    )
 }
 
 /// `value = token / quoted-string`
@@ -568,16 +570,16 @@ fn value(input: &str) -> PResult<'_, String> {
 
 /// `token = 1*( %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 / %x41-5A / %x5E-7E )`
 fn token(input: &str) -> PResult<'_, &str> {
-    take_while1(|c: char| {
-        matches!(c, '\x21' | '\x23'..='\x27' | '\x2a'..='\x2b' | '\x2d'..='\x2e' | '0'..='9' | 'A'..='Z' | '\x5e'..='\x7e')
-    })(input)
-    .or_else(|_: nom::Err<Syntax<'_>>| fail(input, "a token or a quoted string"))
+    span1(
+        input,
+        |c: char| matches!(c, '\x21' | '\x23'..='\x27' | '\x2a'..='\x2b' | '\x2d'..='\x2e' | '0'..='9' | 'A'..='Z' | '\x5e'..='\x7e'),
+        "a token or a quoted string",
+    )
 }
 
 /// RFC 5322 lexical rules (folding white space, comments, quoted strings)
 /// shared by the header parsers.
 pub(crate) mod lexical {
-    use nom::bytes::complete::take_while1;
     use nom::combinator::opt;
     use nom::error::{ContextError, ErrorKind, ParseError};
     use nom::{IResult, Parser};
@@ -659,6 +661,26 @@ pub(crate) mod lexical {
         input.get(..offset_in(input, rest)).unwrap_or(input)
     }
 
+    /// `1*class` as one slice, scanning bytes instead of characters.
+    ///
+    /// Sound because every class used here gives the same answer for all
+    /// non-ASCII characters: each byte of a multi-byte character is then
+    /// accepted or rejected alike, so the split never falls inside one.
+    pub(crate) fn span1<'a>(
+        input: &'a str,
+        class: impl Fn(char) -> bool,
+        expected: &'static str,
+    ) -> PResult<'a, &'a str> {
+        let len = input
+            .bytes()
+            .take_while(|&byte| class(char::from(byte)))
+            .count();
+        match input.split_at_checked(len) {
+            Some((taken, rest)) if !taken.is_empty() => Ok((rest, taken)),
+            _ => fail(input, expected),
+        }
+    }
+
     /// Matches the single character `wanted`, naming it as `expected` on failure.
     pub(crate) fn symbol<'a>(
         wanted: char,
@@ -690,8 +712,11 @@ pub(crate) mod lexical {
         let mut rest = input;
         // Bounded: each round consumes at least one WSP.
         loop {
-            let (after_break, _) = opt(line_break).parse(rest)?;
-            match take_while1::<_, &str, Syntax<'_>>(is_wsp)(after_break) {
+            let after_break = match line_break(rest) {
+                Ok((after, _)) => after,
+                Err(_) => rest,
+            };
+            match span1(after_break, is_wsp, "white space") {
                 Ok((next, _)) => rest = next,
                 Err(_) => break,
             }
@@ -759,7 +784,7 @@ pub(crate) mod lexical {
             let (rest, _) = quoted_pair(input)?;
             return Ok((rest, ()));
         }
-        match take_while1::<_, &str, Syntax<'_>>(ctext)(input) {
+        match span1(input, ctext, "comment text") {
             Ok((rest, _)) => Ok((rest, ())),
             Err(_) => failure(input, "comment text or `)`"),
         }
@@ -830,7 +855,7 @@ pub(crate) mod lexical {
             let (rest, c) = quoted_pair(input)?;
             return Ok((rest, QContent::Escaped(c)));
         }
-        match take_while1::<_, &str, Syntax<'_>>(qtext)(input) {
+        match span1(input, qtext, "quoted text") {
             Ok((rest, text)) => Ok((rest, QContent::Text(text))),
             Err(_) => failure(input, "quoted text or `\"`"),
         }

@@ -10,14 +10,11 @@
 //! requires; a repeated tag, a missing `d=`, `h=` or `b=`, or a malformed value
 //! of a tag read here is an error.
 
-use std::collections::HashSet;
-
-use nom::bytes::complete::take_while1;
 use nom::combinator::opt;
 use nom::Parser;
 
 use super::authentication_results::lexical::{
-    consumed, fail, failure, fws, line_break, offset_in, quoted_string, symbol, PResult, Syntax,
+    consumed, fail, failure, fws, line_break, offset_in, quoted_string, span1, symbol, PResult,
 };
 pub use super::authentication_results::HeaderError;
 use super::authentication_results::{ResInfo, MAX_FIELD_LEN};
@@ -127,19 +124,18 @@ pub fn parse_dkim_signature(value: &str) -> Result<DkimSignature, HeaderError> {
         });
     }
 
-    let mut seen = HashSet::with_capacity(tags.len());
+    if let Some(repeated) = first_repeated_tag(&tags) {
+        return Err(HeaderError::DuplicateTag {
+            tag: repeated.name.to_string(),
+            offset: offset_in(value, repeated.name),
+        });
+    }
     let mut domain = None;
     let mut identity = None;
     let mut signed_headers = None;
     let mut signature_b64 = None;
     let mut selector_value = None;
     for tag in &tags {
-        if !seen.insert(tag.name) {
-            return Err(HeaderError::DuplicateTag {
-                tag: tag.name.to_string(),
-                offset: offset_in(value, tag.name),
-            });
-        }
         // Tag names are case-sensitive (RFC 6376 section 3.2): `D=` is an
         // unknown tag, not the domain.
         match tag.name {
@@ -163,6 +159,25 @@ pub fn parse_dkim_signature(value: &str) -> Result<DkimSignature, HeaderError> {
         signature_b64: signature_b64.ok_or(HeaderError::MissingTag { tag: "b" })?,
         selector: selector_value,
     })
+}
+
+/// The earliest tag whose name an earlier tag already used. Sorting instead of
+/// hashing keeps this O(n log n) and cheap for the usual dozen tags.
+fn first_repeated_tag<'t, 'a>(tags: &'t [TagSpec<'a>]) -> Option<&'t TagSpec<'a>> {
+    let mut order: Vec<(&str, usize)> = tags
+        .iter()
+        .enumerate()
+        .map(|(index, tag)| (tag.name, index))
+        .collect();
+    order.sort_unstable();
+    order
+        .windows(2)
+        .filter_map(|pair| match pair {
+            [(first, _), (second, later)] if first == second => Some(*later),
+            _ => None,
+        })
+        .min()
+        .and_then(|index| tags.get(index))
 }
 
 /// Runs `parser` over the whole value of tag `tag`, reporting a failure with
@@ -244,7 +259,7 @@ fn tag_name(input: &str) -> PResult<'_, &str> {
     if !input.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return fail(input, "a tag name");
     }
-    take_while1(alnumpunc)(input)
+    span1(input, alnumpunc, "a tag name")
 }
 
 /// `ALNUMPUNC = ALPHA / DIGIT / "_"`
@@ -275,7 +290,7 @@ fn tag_value(input: &str) -> PResult<'_, &str> {
 
 /// `tval = 1*VALCHAR`
 fn tval(input: &str) -> PResult<'_, &str> {
-    take_while1::<_, &str, Syntax<'_>>(valchar)(input).or_else(|_| fail(input, "a tag value"))
+    span1(input, valchar, "a tag value")
 }
 
 /// `VALCHAR = %x21-3A / %x3C-7E / UTF8-non-ascii`
@@ -315,34 +330,33 @@ fn sig_h_tag_data(input: &str) -> PResult<'_, Vec<String>> {
 
 /// `hdr-name = 1*( %d33-57 / %d59-126 )`
 fn hdr_name(input: &str) -> PResult<'_, &str> {
-    take_while1::<_, &str, Syntax<'_>>(|c: char| matches!(c, '\x21'..='\x39' | '\x3b'..='\x7e'))(
+    span1(
         input,
+        |c: char| matches!(c, '\x21'..='\x39' | '\x3b'..='\x7e'),
+        "a header field name",
     )
-    .or_else(|_| fail(input, "a header field name"))
 }
 
 /// `sig-b-tag-data = base64string`
 fn sig_b_tag_data(input: &str) -> PResult<'_, String> {
     let (rest, written) = base64string(input)?;
-    Ok((
-        rest,
-        written
-            .chars()
-            .filter(|&c| alphadigitps(c) || c == '=')
-            .collect(),
-    ))
+    let mut signature = String::with_capacity(written.len());
+    for piece in written.split(|c: char| !(alphadigitps(c) || c == '=')) {
+        signature.push_str(piece);
+    }
+    Ok((rest, signature))
 }
 
 /// `base64string = ALPHADIGITPS *( [FWS] ALPHADIGITPS ) [ [FWS] "=" [ [FWS] "=" ] ]`
 fn base64string(input: &str) -> PResult<'_, &str> {
-    let mut rest = match take_while1::<_, &str, Syntax<'_>>(alphadigitps)(input) {
+    let mut rest = match span1(input, alphadigitps, "base64 text") {
         Ok((rest, _)) => rest,
         Err(_) => return fail(input, "base64 text"),
     };
     // Bounded: each round consumes base64 characters.
     loop {
         let (after_space, _) = opt(fws).parse(rest)?;
-        match take_while1::<_, &str, Syntax<'_>>(alphadigitps)(after_space) {
+        match span1(after_space, alphadigitps, "base64 text") {
             Ok((next, _)) => rest = next,
             Err(_) => break,
         }
@@ -383,10 +397,11 @@ fn domain_name(input: &str) -> PResult<'_, &str> {
 
 /// `sub-domain = ( ALPHA / DIGIT / "_" ) [ *( ALPHA / DIGIT / "-" / "_" ) ( ALPHA / DIGIT / "_" ) ]`
 fn sub_domain(input: &str) -> PResult<'_, &str> {
-    let (rest, label) = take_while1::<_, &str, Syntax<'_>>(|c: char| {
-        c.is_ascii_alphanumeric() || c == '-' || c == '_'
-    })(input)
-    .or_else(|_| fail(input, "a domain label"))?;
+    let (rest, label) = span1(
+        input,
+        |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+        "a domain label",
+    )?;
     if label.starts_with('-') || label.ends_with('-') {
         return fail(input, "a domain label not starting or ending with `-`");
     }
@@ -405,10 +420,9 @@ fn local_part(input: &str) -> PResult<'_, &str> {
 
 /// `dot-atom-text = 1*atext *( "." 1*atext )`
 fn dot_atom_text(input: &str) -> PResult<'_, &str> {
-    let (mut rest, _) = take_while1::<_, &str, Syntax<'_>>(atext)(input)
-        .or_else(|_| fail(input, "an address local-part"))?;
+    let (mut rest, _) = span1(input, atext, "an address local-part")?;
     // Bounded: each round consumes a `.` and text.
-    while let Ok((next, _)) = (symbol('.', "`.`"), take_while1(atext)).parse(rest) {
+    while let Ok((next, _)) = (symbol('.', "`.`"), |text| span1(text, atext, "atext")).parse(rest) {
         rest = next;
     }
     Ok((rest, consumed(input, rest)))
