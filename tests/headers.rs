@@ -638,3 +638,37 @@ fn dkim_result_matching_rfc_6008() {
     let by_identity = parse("mx.example.org; dkim=pass header.i=@Example.com");
     assert!(signed.matches_result(result(&by_identity, "dkim")));
 }
+
+/// The intended wiring: mail-parser's raw top-level field bodies (folded,
+/// with their line break) go straight into the parsers.
+#[test]
+fn raw_field_bodies_from_mail_parser() {
+    let raw = format!(
+        "Authentication-Results:{GMAIL}Authentication-Results: mx.example.org; none\r\nDKIM-Signature:{RFC_6376_EXAMPLE}From: Joe <joe@football.example.com>\r\nSubject: hi\r\n\r\nbody\r\n"
+    );
+    let message = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .unwrap_or_else(|| panic!("mail-parser rejected the message"));
+    let field_bodies = |wanted: &str| -> Vec<&str> {
+        message
+            .headers_raw()
+            .filter(|(name, _)| name.eq_ignore_ascii_case(wanted))
+            .map(|(_, body)| body)
+            .collect()
+    };
+    let outcomes = parse_all_authentication_results(field_bodies("Authentication-Results"));
+    let parsed: Vec<AuthenticationResults> = outcomes
+        .into_iter()
+        .map(|outcome| outcome.unwrap_or_else(|err| panic!("{err}")))
+        .collect();
+    assert_eq!(parsed.len(), 2);
+    assert_eq!(parsed[0].authserv_id, "mx.google.com");
+    assert!(parsed[1].results.is_empty());
+
+    let signatures: Vec<DkimSignature> = field_bodies("DKIM-Signature")
+        .into_iter()
+        .map(dkim)
+        .collect();
+    assert_eq!(signatures.len(), 1);
+    assert!(signatures[0].covers("from"));
+}
