@@ -672,3 +672,53 @@ fn raw_field_bodies_from_mail_parser() {
     assert_eq!(signatures.len(), 1);
     assert!(signatures[0].covers("from"));
 }
+
+/// Every Authentication-Results and DKIM-Signature field in the shared corpus
+/// of real mail parses (the corpus is read in place, never copied).
+#[test]
+fn shared_corpus_headers_parse() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let Ok(entries) = std::fs::read_dir(&corpus) else {
+        eprintln!("skipped: no corpus at {}", corpus.display());
+        return;
+    };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+        .collect();
+    files.sort();
+    let mut seen = 0;
+    for file in files {
+        let raw = std::fs::read(&file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+        let Some(message) = mail_parser::MessageParser::default().parse(&raw) else {
+            continue;
+        };
+        for (name, body) in message.headers_raw() {
+            let outcome = if name.eq_ignore_ascii_case("Authentication-Results") {
+                parse_authentication_results(body).map(|_| ())
+            } else if name.eq_ignore_ascii_case("DKIM-Signature") {
+                parse_dkim_signature(body).map(|_| ())
+            } else {
+                continue;
+            };
+            seen += 1;
+            if let Err(err) = outcome {
+                panic!("{}: {name}:{body}\n{err}", file.display());
+            }
+        }
+    }
+    eprintln!("{seen} corpus header fields parsed");
+}
+
+#[test]
+fn rspamd_style() {
+    let parsed = parse(
+        " mx.example.net;\n\tdkim=pass header.d=outlook.com header.s=selector1 header.b=Om6GTgV1;\n\tdmarc=pass (policy=none) header.from=outlook.com;\n\tarc=pass (\"microsoft.com:s=arcselector9901:i=1\");\n\tspf=pass (mx.example.net: domain of someone@outlook.com designates 192.0.2.7 as permitted sender) smtp.mailfrom=someone@outlook.com\n",
+    );
+    assert_eq!(parsed.results.len(), 4);
+    assert!(result(&parsed, "arc").properties.is_empty());
+    assert_eq!(
+        result(&parsed, "dkim").property("header", "b"),
+        Some("Om6GTgV1")
+    );
+}
