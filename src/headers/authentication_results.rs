@@ -213,12 +213,12 @@ where
         .collect()
 }
 
-/// `authres-payload = [CFWS] ( authserv-id [ CFWS authres-version ] ( no-result / 1*resinfo ) / resinfo-body *resinfo ) *( [CFWS] ";" ) [CFWS] [line-break]`
+/// `authres-payload = [CFWS] ( identified-payload / anonymous-payload ) trailing-semicolons [CFWS] [line-break]`
 fn authres_payload(input: &str) -> PResult<'_, AuthenticationResults> {
     let (rest, _) = opt(cfws).parse(input)?;
-    let (rest, parsed) = match identified_results(rest) {
+    let (rest, parsed) = match identified_payload(rest) {
         Ok(done) => done,
-        Err(nom::Err::Error(first)) => match anonymous_results(rest) {
+        Err(nom::Err::Error(first)) => match anonymous_payload(rest) {
             Ok(done) => done,
             Err(nom::Err::Error(second)) => {
                 return Err(nom::Err::Error(nom::error::ParseError::or(first, second)))
@@ -233,8 +233,8 @@ fn authres_payload(input: &str) -> PResult<'_, AuthenticationResults> {
     Ok((rest, parsed))
 }
 
-/// The RFC form: an authserv-id, an optional version, then results.
-fn identified_results(input: &str) -> PResult<'_, AuthenticationResults> {
+/// `identified-payload = authserv-id [ CFWS authres-version ] ( no-result / 1*resinfo )`
+fn identified_payload(input: &str) -> PResult<'_, AuthenticationResults> {
     let (rest, authserv_id) = authserv_id(input)?;
     let (rest, version) = opt((cfws, authres_version).map(|(_, version)| version)).parse(rest)?;
     let (rest, results) = match no_result(rest) {
@@ -252,10 +252,12 @@ fn identified_results(input: &str) -> PResult<'_, AuthenticationResults> {
     ))
 }
 
+/// `anonymous-payload = resinfo-body *resinfo`
+///
 /// Microsoft 365 writes results without an authserv-id, starting straight
 /// with `spf=pass ...`; keeping them (with an empty, never trusted id) lets
 /// `analyze` show them instead of an error.
-fn anonymous_results(input: &str) -> PResult<'_, AuthenticationResults> {
+fn anonymous_payload(input: &str) -> PResult<'_, AuthenticationResults> {
     let (rest, first) = resinfo_body(input)?;
     let (rest, results) = results_list(rest, vec![first])?;
     Ok((
@@ -292,6 +294,8 @@ fn results_list(input: &str, mut results: Vec<ResInfo>) -> PResult<'_, Vec<ResIn
     Ok((rest, results))
 }
 
+/// `trailing-semicolons = *( [CFWS] ";" )`
+///
 /// Skips the semicolons some servers leave after the last result.
 fn trailing_semicolons(input: &str) -> &str {
     let mut rest = input;
