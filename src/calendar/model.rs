@@ -1,0 +1,435 @@
+//! From the icalendar parser's component tree to the iTIP model.
+
+use icalendar::parser::{Component, Property};
+
+use super::address::CalAddress;
+use super::lines::{excerpt, offset_within, LineIndex};
+use super::values::{DateValue, Observance, ObservanceKind, TimeZoneDefinition};
+use super::{Attendee, ComponentKind, Organizer, SchedulingComponent};
+
+/// The properties of a scheduling component the model keeps, upper-case.
+const KNOWN_PROPERTIES: [&str; 12] = [
+    "UID",
+    "SEQUENCE",
+    "RECURRENCE-ID",
+    "DTSTART",
+    "DTEND",
+    "DUE",
+    "DURATION",
+    "RRULE",
+    "RDATE",
+    "EXDATE",
+    "ORGANIZER",
+    "ATTENDEE",
+];
+
+/// Builds the model and collects `malformed` problems with line numbers.
+pub(super) struct ModelBuilder<'a> {
+    /// The unfolded text the parser read: property names borrow from it,
+    /// which gives each property its position.
+    unfolded: &'a str,
+    index: &'a LineIndex,
+    pub(super) problems: Vec<(usize, String)>,
+    pub(super) method: Option<String>,
+    pub(super) components: Vec<SchedulingComponent>,
+    pub(super) timezones: Vec<TimeZoneDefinition>,
+}
+
+impl<'a> ModelBuilder<'a> {
+    pub(super) fn new(unfolded: &'a str, index: &'a LineIndex) -> ModelBuilder<'a> {
+        ModelBuilder {
+            unfolded,
+            index,
+            problems: Vec::new(),
+            method: None,
+            components: Vec::new(),
+            timezones: Vec::new(),
+        }
+    }
+
+    /// Take the parsed top-level components: the first VCALENDAR gives
+    /// METHOD and the children; anything else at top level is reported, and
+    /// a scheduling component found there bare is still modelled.
+    pub(super) fn add_roots(&mut self, roots: &[Component<'_>]) {
+        let mut calendar_seen = false;
+        for root in roots {
+            let name = root.name.as_str();
+            if name.eq_ignore_ascii_case("VCALENDAR") {
+                if calendar_seen {
+                    let line = self.line_of(name);
+                    self.problem(line, "a second VCALENDAR in the same object is ignored");
+                    continue;
+                }
+                calendar_seen = true;
+                self.add_calendar_properties(&root.properties);
+                self.add_children(&root.components);
+            } else {
+                let line = self.line_of(name);
+                self.problem(line, format!("BEGIN:{} outside VCALENDAR", excerpt(name)));
+                self.add_children(std::slice::from_ref(root));
+            }
+        }
+    }
+
+    /// Components directly inside VCALENDAR: scheduling components and
+    /// time zones; others (X- components, VAVAILABILITY) are only counted.
+    pub(super) fn add_children(&mut self, children: &[Component<'_>]) {
+        for child in children {
+            let name = child.name.as_str();
+            if let Some(kind) = ComponentKind::from_name(name) {
+                let component = self.scheduling_component(kind, child);
+                self.components.push(component);
+            } else if name.eq_ignore_ascii_case("VTIMEZONE") {
+                if let Some(timezone) = self.timezone(child) {
+                    self.timezones.push(timezone);
+                }
+            }
+        }
+    }
+
+    pub(super) fn add_calendar_properties(&mut self, properties: &[Property<'_>]) {
+        for property in properties.iter().filter(|p| is(p, "METHOD")) {
+            let line = self.property_line(property);
+            let value = property.val.as_str().trim();
+            if self.method.is_some() {
+                self.problem(line, "a second METHOD; the first is kept");
+            } else if value.is_empty() {
+                self.problem(line, "METHOD without a value");
+            } else {
+                self.method = Some(value.to_ascii_uppercase());
+            }
+        }
+    }
+
+    fn scheduling_component(
+        &mut self,
+        kind: ComponentKind,
+        source: &Component<'_>,
+    ) -> SchedulingComponent {
+        let mut component = SchedulingComponent::new(kind);
+        for property in &source.properties {
+            let line = self.property_line(property);
+            let value = property.val.as_str().trim();
+            let Some(name) = KNOWN_PROPERTIES
+                .into_iter()
+                .find(|known| is(property, known))
+            else {
+                continue;
+            };
+            match name {
+                "RRULE" => component.rrules.push(value.to_owned()),
+                "RDATE" => component.rdates.extend(date_list(property, value)),
+                "EXDATE" => component.exdates.extend(date_list(property, value)),
+                "ATTENDEE" => {
+                    if let Some(attendee) = self.attendee(property, line) {
+                        component.attendees.push(attendee);
+                    }
+                }
+                _ => self.set_single(&mut component, name, property, line),
+            }
+        }
+        component
+    }
+
+    /// Properties RFC 5545 allows once per component: a second one is
+    /// reported and ignored, so a forged second ORGANIZER cannot replace the
+    /// first.
+    fn set_single(
+        &mut self,
+        component: &mut SchedulingComponent,
+        name: &str,
+        property: &Property<'_>,
+        line: usize,
+    ) {
+        let already_set = match name {
+            "UID" => component.uid.is_some(),
+            "SEQUENCE" => component.sequence.is_some(),
+            "RECURRENCE-ID" => component.recurrence_id.is_some(),
+            "DTSTART" => component.dtstart.is_some(),
+            "DTEND" => component.dtend.is_some(),
+            "DUE" => component.due.is_some(),
+            "DURATION" => component.duration.is_some(),
+            "ORGANIZER" => component.organizer.is_some(),
+            _ => return,
+        };
+        if already_set {
+            let kind = component.kind.as_str();
+            self.problem(
+                line,
+                format!("a second {name} in {kind}; the first is kept"),
+            );
+            return;
+        }
+        let value = property.val.as_str().trim();
+        match name {
+            "UID" => component.uid = Some(value.to_owned()),
+            "SEQUENCE" => component.sequence = self.sequence(value, line),
+            "RECURRENCE-ID" => component.recurrence_id = Some(date_value(property, value)),
+            "DTSTART" => component.dtstart = Some(date_value(property, value)),
+            "DTEND" => component.dtend = Some(date_value(property, value)),
+            "DUE" => component.due = Some(date_value(property, value)),
+            "DURATION" => component.duration = Some(value.to_owned()),
+            "ORGANIZER" => component.organizer = self.organizer(property, line),
+            _ => {}
+        }
+    }
+
+    fn sequence(&mut self, value: &str, line: usize) -> Option<u32> {
+        let sequence = value.parse::<u32>().ok();
+        if sequence.is_none() {
+            self.problem(
+                line,
+                format!("SEQUENCE is not a non-negative integer: {}", excerpt(value)),
+            );
+        }
+        sequence
+    }
+
+    fn organizer(&mut self, property: &Property<'_>, line: usize) -> Option<Organizer> {
+        let address = self.address_value(property, line, "ORGANIZER")?;
+        Some(Organizer {
+            address,
+            cn: text_param(property, "CN"),
+            sent_by: self.address_param(property, line, "SENT-BY"),
+        })
+    }
+
+    fn attendee(&mut self, property: &Property<'_>, line: usize) -> Option<Attendee> {
+        let address = self.address_value(property, line, "ATTENDEE")?;
+        Some(Attendee {
+            address,
+            cn: text_param(property, "CN"),
+            partstat: text_param(property, "PARTSTAT").map(|value| value.to_ascii_uppercase()),
+            role: text_param(property, "ROLE").map(|value| value.to_ascii_uppercase()),
+            rsvp: text_param(property, "RSVP").and_then(|value| parse_boolean(&value)),
+            sent_by: self.address_param(property, line, "SENT-BY"),
+            delegated_to: self.address_list_param(property, line, "DELEGATED-TO"),
+            delegated_from: self.address_list_param(property, line, "DELEGATED-FROM"),
+        })
+    }
+
+    fn address_value(
+        &mut self,
+        property: &Property<'_>,
+        line: usize,
+        name: &str,
+    ) -> Option<CalAddress> {
+        let address = CalAddress::parse(property.val.as_str());
+        if address.is_none() {
+            self.problem(line, format!("{name} without an address"));
+        }
+        address
+    }
+
+    fn address_param(
+        &mut self,
+        property: &Property<'_>,
+        line: usize,
+        key: &str,
+    ) -> Option<CalAddress> {
+        let raw = raw_param(property, key)?;
+        let address = list_elements(raw).next().and_then(CalAddress::parse);
+        self.usable_address_param(raw, address, line, key)
+    }
+
+    fn address_list_param(
+        &mut self,
+        property: &Property<'_>,
+        line: usize,
+        key: &str,
+    ) -> Vec<CalAddress> {
+        let Some(raw) = raw_param(property, key) else {
+            return Vec::new();
+        };
+        let mut addresses = Vec::new();
+        for element in list_elements(raw) {
+            let address = CalAddress::parse(element);
+            addresses.extend(self.usable_address_param(element, address, line, key));
+        }
+        if addresses.is_empty() && list_elements(raw).next().is_none() {
+            self.usable_address_param(raw, None, line, key);
+        }
+        addresses
+    }
+
+    /// An unquoted `SENT-BY=mailto:x` is cut at its colon by the parser
+    /// (RFC 5545 requires the quotes), leaving the bare scheme here and the
+    /// rest in the property value: neither can be trusted.
+    /// Dropping the parameter makes the sender checks stricter, never laxer.
+    fn usable_address_param(
+        &mut self,
+        raw: &str,
+        parsed: Option<CalAddress>,
+        line: usize,
+        key: &str,
+    ) -> Option<CalAddress> {
+        let usable = parsed.filter(|address| !address.as_str().eq_ignore_ascii_case("mailto"));
+        if usable.is_none() {
+            self.problem(
+                line,
+                format!(
+                    "{key} parameter has no usable address (a mailto: value must be quoted): {}",
+                    excerpt(raw)
+                ),
+            );
+        }
+        usable
+    }
+
+    fn timezone(&mut self, source: &Component<'_>) -> Option<TimeZoneDefinition> {
+        let Some(tzid) = first_value(&source.properties, "TZID") else {
+            let line = self.line_of(source.name.as_str());
+            self.problem(line, "VTIMEZONE without a TZID");
+            return None;
+        };
+        let mut definition = TimeZoneDefinition {
+            tzid: tzid.to_owned(),
+            observances: Vec::new(),
+        };
+        for sub in &source.components {
+            let name = sub.name.as_str();
+            let kind = if name.eq_ignore_ascii_case("STANDARD") {
+                ObservanceKind::Standard
+            } else if name.eq_ignore_ascii_case("DAYLIGHT") {
+                ObservanceKind::Daylight
+            } else {
+                continue;
+            };
+            let required = (
+                first_value(&sub.properties, "DTSTART"),
+                first_value(&sub.properties, "TZOFFSETFROM"),
+                first_value(&sub.properties, "TZOFFSETTO"),
+            );
+            let (Some(dtstart), Some(offset_from), Some(offset_to)) = required else {
+                let line = self.line_of(name);
+                self.problem(
+                    line,
+                    format!(
+                        "{} in VTIMEZONE {} lacks DTSTART, TZOFFSETFROM or TZOFFSETTO; it is ignored",
+                        name.to_ascii_uppercase(),
+                        excerpt(tzid)
+                    ),
+                );
+                continue;
+            };
+            definition.observances.push(Observance {
+                kind,
+                dtstart: dtstart.to_owned(),
+                offset_from: offset_from.to_owned(),
+                offset_to: offset_to.to_owned(),
+                rrule: first_value(&sub.properties, "RRULE").map(str::to_owned),
+                rdates: sub
+                    .properties
+                    .iter()
+                    .filter(|property| is(property, "RDATE"))
+                    .flat_map(|property| list_elements(property.val.as_str()))
+                    .map(str::to_owned)
+                    .collect(),
+            });
+        }
+        Some(definition)
+    }
+
+    fn property_line(&self, property: &Property<'_>) -> usize {
+        self.line_of(property.name.as_str())
+    }
+
+    /// The original line of a name the parser borrowed from the input.
+    fn line_of(&self, borrowed: &str) -> usize {
+        offset_within(self.unfolded, borrowed)
+            .map_or(0, |offset| self.index.original_line_at(offset))
+    }
+
+    fn problem(&mut self, line: usize, detail: impl Into<String>) {
+        self.problems.push((line, detail.into()));
+    }
+}
+
+fn is(property: &Property<'_>, name: &str) -> bool {
+    property.name.as_str().eq_ignore_ascii_case(name)
+}
+
+fn first_value<'p>(properties: &'p [Property<'_>], name: &str) -> Option<&'p str> {
+    properties
+        .iter()
+        .find(|property| is(property, name))
+        .map(|property| property.val.as_str().trim())
+}
+
+/// A parameter's value as the parser returned it: a single quoted value
+/// without its quotes, a quoted list with them (`"a","b"`).
+fn raw_param<'p>(property: &'p Property<'_>, key: &str) -> Option<&'p str> {
+    property
+        .params
+        .iter()
+        .find(|param| param.key.as_str().eq_ignore_ascii_case(key))
+        .and_then(|param| param.val.as_ref())
+        .map(|value| value.as_str())
+}
+
+fn text_param(property: &Property<'_>, key: &str) -> Option<String> {
+    raw_param(property, key)
+        .map(|value| value.trim().trim_matches('"').to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+/// Split a comma-separated list, keeping commas inside double quotes, and
+/// drop the quotes (DELEGATED-TO lists, RDATE/EXDATE values).
+fn list_elements(raw: &str) -> impl Iterator<Item = &str> {
+    let mut quoted = false;
+    raw.split(move |character| match character {
+        '"' => {
+            quoted = !quoted;
+            false
+        }
+        ',' => !quoted,
+        _ => false,
+    })
+    .map(|element| element.trim().trim_matches('"').trim())
+    .filter(|element| !element.is_empty())
+}
+
+fn date_value(property: &Property<'_>, value: &str) -> DateValue {
+    DateValue {
+        value: value.to_owned(),
+        tzid: text_param(property, "TZID"),
+        value_type: text_param(property, "VALUE").map(|value| value.to_ascii_uppercase()),
+    }
+}
+
+fn date_list(property: &Property<'_>, value: &str) -> Vec<DateValue> {
+    let tzid = text_param(property, "TZID");
+    let value_type = text_param(property, "VALUE").map(|value| value.to_ascii_uppercase());
+    list_elements(value)
+        .map(|element| DateValue {
+            value: element.to_owned(),
+            tzid: tzid.clone(),
+            value_type: value_type.clone(),
+        })
+        .collect()
+}
+
+fn parse_boolean(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("TRUE") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("FALSE") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list_elements;
+
+    #[test]
+    fn lists_split_outside_quotes_only() {
+        let elements: Vec<&str> =
+            list_elements("\"mailto:a@x.org\",\"mailto:b,c@x.org\", d@x.org,,").collect();
+        assert_eq!(
+            elements,
+            vec!["mailto:a@x.org", "mailto:b,c@x.org", "d@x.org"]
+        );
+    }
+}
