@@ -137,7 +137,8 @@ pub fn prepare(source: &str) -> Result<PreparedScript, ScriptError> {
 /// When the front-end cannot read a script, plain sieve-rs decides: its own
 /// error is reported if it refuses the text too, the front-end's otherwise
 /// (an `imip` test it could not see cannot be vouched for). When both find
-/// fault, the error nearer the start of the script is reported.
+/// fault, the error nearer the start of the script is reported, sieve-rs's
+/// when they point at the same place.
 pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, ScriptError> {
     match front_end(source) {
         Ok(None) => compiler
