@@ -157,6 +157,10 @@ pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, Scrip
             }),
             Err(error) => Err(sieve_error(source, Some(&lowering), error)),
         },
+        // Naming the reserved items is refused whatever else is wrong.
+        Err(front_end_error) if matches!(front_end_error.kind, ScriptErrorKind::ReservedName) => {
+            Err(front_end_error)
+        }
         Err(front_end_error) => match compiler.compile(source.as_bytes()) {
             Ok(_) => Err(front_end_error),
             Err(error) => {
