@@ -10,7 +10,7 @@ use nom::{
     branch::alt,
     bytes::complete::{tag as literal, tag_no_case, take_while, take_while1, take_while_m_n},
     combinator::{cut, eof, map, opt, recognize, value},
-    multi::{many0_count, many1_count, many_till},
+    multi::{many0_count, many_till},
     IResult, Parser,
 };
 
@@ -204,22 +204,31 @@ fn is_blank(byte: u8) -> bool {
 }
 
 /// `sieve-token = string / tag / number / identifier / "[" / "]" / "(" / ")" / "{" / "}" / "," / ";"`
+///
+/// The first byte decides which alternative can match, so only that one is
+/// tried: the lexer runs on every compile of a script that mentions `imip`.
 fn sieve_token(input: Input<'_>) -> LexResult<'_, TokenKind> {
-    alt((
-        string,
-        value(TokenKind::Tag, tag),
-        map(number, TokenKind::Number),
-        value(TokenKind::Identifier, identifier),
-        value(TokenKind::BracketOpen, literal("[")),
-        value(TokenKind::BracketClose, literal("]")),
-        value(TokenKind::ParenOpen, literal("(")),
-        value(TokenKind::ParenClose, literal(")")),
-        value(TokenKind::CurlyOpen, literal("{")),
-        value(TokenKind::CurlyClose, literal("}")),
-        value(TokenKind::Comma, literal(",")),
-        value(TokenKind::Semicolon, literal(";")),
-    ))
-    .parse(input)
+    let punctuation = |kind: TokenKind| -> LexResult<'_, TokenKind> {
+        Ok((input.get(1..).unwrap_or_default(), kind))
+    };
+    match input.first() {
+        Some(b'"') => string(input),
+        Some(b't' | b'T') => match string(input) {
+            Err(nom::Err::Error(_)) => value(TokenKind::Identifier, identifier).parse(input),
+            other => other,
+        },
+        Some(b':') => value(TokenKind::Tag, tag).parse(input),
+        Some(byte) if byte.is_ascii_digit() => map(number, TokenKind::Number).parse(input),
+        Some(b'[') => punctuation(TokenKind::BracketOpen),
+        Some(b']') => punctuation(TokenKind::BracketClose),
+        Some(b'(') => punctuation(TokenKind::ParenOpen),
+        Some(b')') => punctuation(TokenKind::ParenClose),
+        Some(b'{') => punctuation(TokenKind::CurlyOpen),
+        Some(b'}') => punctuation(TokenKind::CurlyClose),
+        Some(b',') => punctuation(TokenKind::Comma),
+        Some(b';') => punctuation(TokenKind::Semicolon),
+        _ => value(TokenKind::Identifier, identifier).parse(input),
+    }
 }
 
 /// Offset of `inner` within `outer` (a suffix of it).
@@ -254,14 +263,29 @@ fn end_of_script(input: Input<'_>) -> LexResult<'_> {
 
 /// `white-space = 1*(SP / line-break / HTAB) / comment`
 fn white_space(input: Input<'_>) -> LexResult<'_> {
-    alt((
-        value(
-            (),
-            many1_count(alt((value((), take_while1(is_blank)), line_break))),
-        ),
-        comment,
-    ))
-    .parse(input)
+    match input.first() {
+        Some(b'#' | b'/') => comment(input),
+        _ => {
+            // `1*(SP / line-break / HTAB)`, by hand: it runs before every token.
+            let mut at = 0usize;
+            loop {
+                match input.get(at) {
+                    Some(b' ' | b'\t' | b'\n') => at = at.saturating_add(1),
+                    Some(b'\r') if input.get(at.saturating_add(1)) == Some(&b'\n') => {
+                        at = at.saturating_add(2);
+                    }
+                    _ => break,
+                }
+            }
+            match input.get(at..) {
+                Some(rest) if at > 0 => Ok((rest, ())),
+                _ => Err(nom::Err::Error(nom::error::Error::new(
+                    input,
+                    nom::error::ErrorKind::Space,
+                ))),
+            }
+        }
+    }
 }
 
 /// `comment = bracket-comment / hash-comment`

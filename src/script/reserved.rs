@@ -116,19 +116,39 @@ fn index(item: Item) -> usize {
 /// holds whatever a lexer, ours or sieve-rs's, decides is a string.
 pub(crate) fn find_reserved_stem(source: &str) -> Option<usize> {
     let bytes = source.as_bytes();
-    if let Some(found) = find_stem(bytes) {
-        return Some(found);
+    // Only escapes and encoded characters can hide the stem; most scripts
+    // have neither, and the check runs on every compile. Dropping escapes
+    // never hides a stem written plainly, so with escapes one pass does.
+    let has_escape = bytes.contains(&b'\\');
+    if !has_escape {
+        if let Some(found) = find_stem(bytes) {
+            return Some(found);
+        }
+        if !has_encoded_character(bytes) {
+            return None;
+        }
     }
-    if !bytes.contains(&b'\\') && !bytes.windows(2).any(|pair| pair == b"${") {
+    // A first pass without origins; only a hit pays for finding where.
+    if find_decoded_stem(bytes, false).is_some() {
+        return find_decoded_stem(bytes, true).flatten();
+    }
+    None
+}
+
+/// Looks for the stem after escapes, then after encoded characters, then
+/// after Unicode lower-casing. `Some(None)` is a hit whose origin was not
+/// tracked.
+fn find_decoded_stem(bytes: &[u8], track: bool) -> Option<Option<usize>> {
+    let unescaped = unescape(bytes, track);
+    if let Some(found) = find_stem(&unescaped.bytes) {
+        return Some(unescaped.origin(found));
+    }
+    if !has_encoded_character(&unescaped.bytes) {
         return None;
     }
-    let unescaped = unescape(bytes);
-    if let Some(found) = find_stem(&unescaped.bytes) {
-        return unescaped.origin.get(found).copied();
-    }
-    let decoded = decode_encoded_characters(&unescaped);
+    let decoded = decode_encoded_characters(&unescaped, track);
     if let Some(found) = find_stem(&decoded.bytes) {
-        return decoded.origin.get(found).copied();
+        return Some(decoded.origin(found));
     }
     if !decoded.bytes.is_ascii() {
         // Unicode lower-casing (what sieve-rs applies to environment names)
@@ -136,43 +156,88 @@ pub(crate) fn find_reserved_stem(source: &str) -> Option<usize> {
         let folded = String::from_utf8_lossy(&decoded.bytes).to_lowercase();
         if find_stem(folded.as_bytes()).is_some() {
             let first_non_ascii = decoded.bytes.iter().position(|byte| !byte.is_ascii());
-            return first_non_ascii.and_then(|at| decoded.origin.get(at).copied());
+            return Some(first_non_ascii.and_then(|at| decoded.origin(at)));
         }
     }
     None
 }
 
+/// Whether the text may hold a `${hex:` or `${unicode:` encoded character
+/// (any case, possibly with escapes inside, hence the loose test).
+fn has_encoded_character(bytes: &[u8]) -> bool {
+    bytes.windows(3).any(|window| {
+        matches!(window, [b'$', b'{', next] if matches!(next.to_ascii_lowercase(), b'h' | b'u' | b'\\'))
+    })
+}
+
 fn find_stem(haystack: &[u8]) -> Option<usize> {
     let stem = RESERVED_STEM.as_bytes();
-    haystack
-        .windows(stem.len())
-        .position(|window| window.eq_ignore_ascii_case(stem))
+    let mut from = 0usize;
+    // Each round moves `from` past a candidate, so the loop ends.
+    loop {
+        // `| 0x20` folds 'V' onto 'v' and maps no other byte there.
+        let candidate = haystack
+            .get(from..)?
+            .iter()
+            .position(|byte| byte | 0x20 == b'v')?;
+        let at = from.checked_add(candidate)?;
+        let window = at
+            .checked_add(stem.len())
+            .and_then(|end| haystack.get(at..end))?;
+        if window.eq_ignore_ascii_case(stem) {
+            return Some(at);
+        }
+        from = at.checked_add(1)?;
+    }
 }
 
 /// Bytes after a decoding step, each with the offset in the author's script
-/// it came from.
+/// it came from when tracked.
 struct Decoded {
     bytes: Vec<u8>,
-    origin: Vec<usize>,
+    origins: Option<Vec<usize>>,
 }
 
 impl Decoded {
-    fn with_capacity(capacity: usize) -> Decoded {
+    fn with_capacity(capacity: usize, track: bool) -> Decoded {
         Decoded {
             bytes: Vec::with_capacity(capacity),
-            origin: Vec::with_capacity(capacity),
+            origins: track.then(|| Vec::with_capacity(capacity)),
         }
     }
 
     fn push(&mut self, byte: u8, origin: usize) {
         self.bytes.push(byte);
-        self.origin.push(origin);
+        if let Some(origins) = &mut self.origins {
+            origins.push(origin);
+        }
+    }
+
+    fn origin(&self, at: usize) -> Option<usize> {
+        self.origins.as_ref()?.get(at).copied()
     }
 }
 
 /// Drops every escaping backslash the way a quoted string loses it.
-fn unescape(bytes: &[u8]) -> Decoded {
-    let mut out = Decoded::with_capacity(bytes.len());
+fn unescape(bytes: &[u8], track: bool) -> Decoded {
+    if !track {
+        // Copies the runs between escapes whole: this pass runs on every
+        // compile of a script holding a backslash.
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut rest = bytes;
+        while let Some(backslash) = rest.iter().position(|byte| *byte == b'\\') {
+            out.extend_from_slice(rest.get(..backslash).unwrap_or_default());
+            let escaped_at = backslash.saturating_add(1);
+            out.extend(rest.get(escaped_at).copied());
+            rest = rest.get(escaped_at.saturating_add(1)..).unwrap_or_default();
+        }
+        out.extend_from_slice(rest);
+        return Decoded {
+            bytes: out,
+            origins: None,
+        };
+    }
+    let mut out = Decoded::with_capacity(bytes.len(), track);
     let mut escaped = false;
     for (offset, &byte) in bytes.iter().enumerate() {
         if byte == b'\\' && !escaped {
@@ -187,12 +252,12 @@ fn unescape(bytes: &[u8]) -> Decoded {
 
 /// Replaces each well-formed `${hex:..}` / `${unicode:..}` with what it
 /// encodes (RFC 5228 section 2.4.2.4); anything else stays as it is.
-fn decode_encoded_characters(input: &Decoded) -> Decoded {
+fn decode_encoded_characters(input: &Decoded, track: bool) -> Decoded {
     let bytes = &input.bytes;
-    let mut out = Decoded::with_capacity(bytes.len());
+    let mut out = Decoded::with_capacity(bytes.len(), track);
     let mut at = 0;
     while let Some(&byte) = bytes.get(at) {
-        let origin = input.origin.get(at).copied().unwrap_or(0);
+        let origin = input.origin(at).unwrap_or(0);
         if byte == b'$' {
             if let Some((decoded, consumed)) = bytes.get(at..).and_then(encoded_character) {
                 for decoded_byte in decoded {
@@ -210,24 +275,30 @@ fn decode_encoded_characters(input: &Decoded) -> Decoded {
 
 /// Decodes one `${hex:..}` or `${unicode:..}` at the start of `bytes`,
 /// giving the decoded bytes and how many input bytes it spans.
+///
+/// Reads only as far as the body's hex digits and blanks go, so scanning a
+/// whole script stays linear.
 fn encoded_character(bytes: &[u8]) -> Option<(Vec<u8>, usize)> {
     let rest = bytes.strip_prefix(b"${")?;
-    let colon = rest.iter().position(|&byte| byte == b':')?;
-    let kind = rest.get(..colon)?;
-    let is_unicode = if kind.eq_ignore_ascii_case(b"hex") {
-        false
-    } else if kind.eq_ignore_ascii_case(b"unicode") {
-        true
+    let starts_with = |prefix: &[u8]| {
+        rest.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    let (is_unicode, body_start) = if starts_with(b"hex:") {
+        (false, 4)
+    } else if starts_with(b"unicode:") {
+        (true, 8)
     } else {
         return None;
     };
-    let body_start = colon.checked_add(1)?;
-    let close = rest
-        .get(body_start..)?
+    let body = rest.get(body_start..)?;
+    let body_len = body
         .iter()
-        .position(|&byte| byte == b'}')?;
-    let body = rest.get(body_start..body_start.checked_add(close)?)?;
-    let body = std::str::from_utf8(body).ok()?;
+        .position(|byte| !(byte.is_ascii_hexdigit() || byte.is_ascii_whitespace()))?;
+    if body.get(body_len) != Some(&b'}') {
+        return None;
+    }
+    let body = std::str::from_utf8(body.get(..body_len)?).ok()?;
     let mut decoded = Vec::new();
     for code in body.split_ascii_whitespace() {
         if is_unicode {
@@ -245,7 +316,7 @@ fn encoded_character(bytes: &[u8]) -> Option<(Vec<u8>, usize)> {
     }
     let consumed = 2usize
         .checked_add(body_start)?
-        .checked_add(close)?
+        .checked_add(body_len)?
         .checked_add(1)?;
     Some((decoded, consumed))
 }
