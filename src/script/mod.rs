@@ -5,7 +5,23 @@
 //!
 //! A script without an `imip` test reaches sieve-rs byte for byte. Every
 //! error, the front-end's own or sieve-rs's on the lowered text, names the
-//! line and column in the author's script.
+//! line and column in the author's script (columns count bytes, as sieve-rs
+//! does; an unknown command is shown at the command, not at its block).
+//!
+//! Rules beyond the grammar, chosen to match what sieve-rs asks of every
+//! other test:
+//! - `:value` and `:count` need `require "relational"` in scope;
+//! - comparators are those sieve-rs implements: `i;ascii-casemap` (default),
+//!   `i;octet`, `i;ascii-numeric` (no `comparator-` require, as in sieve-rs);
+//!   `:count` compares with `i;ascii-numeric` unless the author names one;
+//! - `:present` and `:suspicious` take no comparator, match type or keys;
+//! - the `require "environment"` the lowering adds does not excuse an
+//!   `environment` test the author wrote without requiring it;
+//! - `imip` needs `require "imip"` in an enclosing block (sieve-rs scopes
+//!   `require` to its block; `ihave` is not consulted);
+//! - in a script with `imip` tests, a quoted string ending in an escaped
+//!   backslash is refused, because sieve-rs 0.7.3 does not end it there;
+//! - any spelling of [`RESERVED_STEM`] is refused in every script.
 //!
 //! ```
 //! use sieve::Compiler;

@@ -362,4 +362,27 @@ mod tests {
             })
         ));
     }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let nots = format!(
+            "require \"imip\"; if {} imip :present {{ keep; }}",
+            "not ".repeat(100_000)
+        );
+        let tokens = tokenize(&nots).unwrap_or_default();
+        assert!(matches!(
+            walk(&nots, &tokens).err().map(|error| error.kind),
+            Some(ScriptErrorKind::TooDeep)
+        ));
+        let lists = format!(
+            "if {}true{} {{ keep; }}",
+            "anyof(".repeat(50_000),
+            ")".repeat(50_000)
+        );
+        let tokens = tokenize(&lists).unwrap_or_default();
+        assert!(walk(&lists, &tokens).is_err());
+        let blocks = format!("{}{}", "if true { ".repeat(50_000), "}".repeat(50_000));
+        let tokens = tokenize(&blocks).unwrap_or_default();
+        assert!(walk(&blocks, &tokens).is_err());
+    }
 }
