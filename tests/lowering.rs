@@ -58,6 +58,9 @@ impl Facts {
             let count = values.iter().filter(|value| !value.is_empty()).count();
             context.set_env_variable(names.count(item), count.to_string());
         }
+        // An ordinary item, to show what a script could read if it could
+        // name an item.
+        context.set_env_variable("control.method", "REQUEST".to_owned());
     }
 }
 
@@ -379,6 +382,18 @@ fn reserved_items_cannot_be_built_at_run_time() {
          if imip :present {{ fileinto \"seen\"; }}"
     );
     assert_eq!(run(&source, &invitation), ["fileinto seen"]);
+
+    // The same moves on an ordinary item: only the spelled-out name reads.
+    let source = "require [\"imip\", \"variables\", \"environment\", \"fileinto\"];\n\
+                  set \"name\" \"control.method\";\n\
+                  if string :is \"${env.control.method}\" \"REQUEST\" { fileinto \"spelled\"; }\n\
+                  if environment :is \"control.method\" \"REQUEST\" { fileinto \"environment\"; }\n\
+                  if string :is \"${env.${name}}\" \"REQUEST\" { fileinto \"nested\"; }\n\
+                  if imip :present { fileinto \"seen\"; }";
+    assert_eq!(
+        run(source, &invitation),
+        ["fileinto spelled", "fileinto environment", "fileinto seen"]
+    );
 
     let source = format!(
         "require [\"imip\", \"variables\", \"environment\"];\n\
