@@ -279,9 +279,52 @@ fn environment_test_still_needs_its_require_when_lowered() {
     let error = error_of(
         "require \"imip\";\nif allof(imip :present, environment :is \"name\" \"x\") { keep; }",
     );
-    assert!(
-        matches!(error.kind, ScriptErrorKind::Sieve(_))
-            || matches!(error.kind, ScriptErrorKind::UndeclaredCapability { .. })
+    // Both the front-end and plain sieve-rs point there; sieve-rs's words win.
+    assert_eq!(
+        error.to_string(),
+        "2:25: Undeclared capability 'environment'"
     );
-    assert_eq!((error.line, error.column), (2, 25));
+}
+
+#[test]
+fn string_ending_in_an_escaped_backslash_is_refused_next_to_imip() {
+    let source =
+        "require \"imip\";\nif header :is \"x\" \"a\\\\\" { keep; }\nif imip :present { keep; }";
+    let error = error_of(source);
+    // sieve-rs itself stops at that string (it reads on to the next quote).
+    assert!(error.kind.sieve_error().is_some(), "{error}");
+    assert_eq!((error.line, error.column), (2, 19));
+
+    let source = "require [\"imip\", \"variables\"];\nset \"x\" \"a\\\\\";\nif imip :present { keep; }\n# \"\n";
+    let error = error_of(source);
+    assert!(
+        matches!(error.kind, ScriptErrorKind::AmbiguousString),
+        "{error}"
+    );
+    assert_eq!((error.line, error.column), (2, 9));
+}
+
+#[test]
+fn prepared_scripts_map_sieve_positions_back() {
+    let source = "require [\"imip\", \"relational\"];\n\
+                  if imip :count \"gt\" :reason \"0\" { discard keep; }";
+    let prepared = script::prepare(source).ok();
+    let Some(prepared) = prepared else {
+        panic!("not prepared");
+    };
+    assert!(prepared
+        .sieve_text()
+        .starts_with("require [\"environment\", \"relational\"]; require"));
+    let error = Compiler::new()
+        .compile(prepared.sieve_text().as_bytes())
+        .err();
+    let Some(error) = error else {
+        panic!("compiled");
+    };
+    assert_eq!(
+        prepared.map_position(error.line_num(), error.line_pos()),
+        (2, 43)
+    );
+    assert_eq!(prepared.map_position(1, 0), (1, 1));
+    assert_eq!(prepared.map_position(0, 0), (1, 1));
 }

@@ -182,7 +182,7 @@ pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, Scrip
             Err(error) => {
                 let plain = sieve_error(source, None, error);
                 let plain_first =
-                    (plain.line, plain.column) < (front_end_error.line, front_end_error.column);
+                    (plain.line, plain.column) <= (front_end_error.line, front_end_error.column);
                 if front_end_error.kind.is_unreadable() || plain_first {
                     Err(plain)
                 } else {
