@@ -1,1 +1,324 @@
-//! (being built)
+//! The Sieve front-end: an RFC 5228 lexer that finds `require` and every
+//! `imip` test, checks each test against its grammar
+//! (`grammar/imip-test.abnf`), and lowers it to what sieve-rs 0.7.3 runs:
+//! `environment` tests on reserved items the engine fills before the run.
+//!
+//! A script without an `imip` test reaches sieve-rs byte for byte. Every
+//! error, the front-end's own or sieve-rs's on the lowered text, names the
+//! line and column in the author's script (columns count bytes, as sieve-rs
+//! does; an unknown command is shown at the command, not at its block).
+//!
+//! Rules beyond the grammar, chosen to match what sieve-rs asks of every
+//! other test:
+//! - `:value` and `:count` need `require "relational"` in scope;
+//! - comparators are those sieve-rs implements: `i;ascii-casemap` (default),
+//!   `i;octet`, `i;ascii-numeric` (no `comparator-` require, as in sieve-rs);
+//!   `:count` compares with `i;ascii-numeric` unless the author names one;
+//! - `:present` and `:suspicious` take no comparator, match type or keys;
+//! - the `require "environment"` the lowering adds does not excuse an
+//!   `environment` test the author wrote without requiring it;
+//! - `imip` needs `require "imip"` in an enclosing block (sieve-rs scopes
+//!   `require` to its block; `ihave` is not consulted);
+//! - in a script with `imip` tests, a quoted string ending in an escaped
+//!   backslash is refused, because sieve-rs 0.7.3 does not end it there;
+//! - any spelling of [`RESERVED_STEM`] is refused in every script.
+//!
+//! ```
+//! use sieve::Compiler;
+//! use sieve_imip::script::{compile, Item};
+//!
+//! let script = "require [\"imip\", \"fileinto\"];\n\
+//!               if imip :matches :method \"*\" { fileinto \"Calendar/${1}\"; }";
+//! let compiled = compile(&Compiler::new(), script)?;
+//! assert!(compiled.lowered && compiled.items.contains(Item::Method));
+//!
+//! let error = compile(&Compiler::new(), "if imip :present { keep; }").err();
+//! assert_eq!(error.map(|error| (error.line, error.column)), Some((1, 4)));
+//! # Ok::<(), sieve_imip::script::ScriptError>(())
+//! ```
+
+mod error;
+mod imip_test;
+mod item;
+mod lexer;
+mod lower;
+mod position;
+mod reserved;
+mod syntax;
+
+use sieve::compiler::{CompileError, ErrorType};
+use sieve::{Compiler, Sieve};
+
+pub use error::{sieve_message, LexicalError, ScriptError, ScriptErrorKind};
+pub use item::{Item, ItemSet, MULTI_VALUE_SLOTS};
+pub use position::normalize_sieve_position;
+pub use reserved::{ReservedNames, RESERVED_STEM};
+
+use lower::Lowering;
+use position::{author_position, sieve_offset};
+
+/// A script compiled through the front-end and sieve-rs.
+pub struct CompiledParts {
+    /// The compiled program.
+    pub sieve: Sieve,
+    /// The `imip` items the script asks about: what the engine must fill.
+    pub items: ItemSet,
+    /// Whether the script had `imip` tests and was lowered; `false` means
+    /// sieve-rs compiled the author's text unchanged.
+    pub lowered: bool,
+}
+
+impl std::fmt::Debug for CompiledParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledParts")
+            .field("items", &self.items)
+            .field("lowered", &self.lowered)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A script checked and lowered by the front-end, not yet compiled.
+#[derive(Debug, Clone)]
+pub struct PreparedScript {
+    original: String,
+    lowering: Option<Lowering>,
+    items: ItemSet,
+}
+
+impl PreparedScript {
+    /// The text to give sieve-rs: the lowered script, or the author's own
+    /// text when it has no `imip` test.
+    pub fn sieve_text(&self) -> &str {
+        self.lowering
+            .as_ref()
+            .map_or(self.original.as_str(), |lowering| lowering.text.as_str())
+    }
+
+    /// The `imip` items the script asks about.
+    pub fn items(&self) -> ItemSet {
+        self.items
+    }
+
+    /// Whether the script was lowered.
+    pub fn is_lowered(&self) -> bool {
+        self.lowering.is_some()
+    }
+
+    /// Maps a sieve-rs error position on [`PreparedScript::sieve_text`]
+    /// (`line_num()`, `line_pos()` as sieve-rs reports them) to the author's
+    /// 1-based (line, column).
+    pub fn map_position(&self, line: usize, pos: usize) -> (usize, usize) {
+        if line == 0 {
+            return normalize_sieve_position(line, pos);
+        }
+        match &self.lowering {
+            Some(lowering) => {
+                let lowered = sieve_offset(&lowering.text, line, pos);
+                author_position(&self.original, lowering.map.to_original(lowered))
+            }
+            None => normalize_sieve_position(line, pos),
+        }
+    }
+
+    /// The author's 1-based (line, column) of a sieve-rs error on
+    /// [`PreparedScript::sieve_text`], pointing an unknown command at the
+    /// command itself rather than at its enclosing block.
+    pub fn locate_sieve_error(&self, error: &CompileError) -> (usize, usize) {
+        let text = self.sieve_text();
+        match located_offset(text, error) {
+            Some(offset) => match &self.lowering {
+                Some(lowering) => author_position(&self.original, lowering.map.to_original(offset)),
+                None => author_position(text, offset),
+            },
+            None => self.map_position(error.line_num(), error.line_pos()),
+        }
+    }
+}
+
+/// Front-end alone: check and lower `source`, without sieve-rs.
+pub fn prepare(source: &str) -> Result<PreparedScript, ScriptError> {
+    let lowering = front_end(source)?;
+    let items = lowering
+        .as_ref()
+        .map_or_else(ItemSet::default, |(_, items)| *items);
+    Ok(PreparedScript {
+        original: source.to_owned(),
+        lowering: lowering.map(|(lowering, _)| lowering),
+        items,
+    })
+}
+
+/// Compiles `source` through the front-end and then `compiler`.
+///
+/// When the front-end cannot read a script, plain sieve-rs decides: its own
+/// error is reported if it refuses the text too, the front-end's otherwise
+/// (an `imip` test it could not see cannot be vouched for). When both find
+/// fault, the error nearer the start of the script is reported, sieve-rs's
+/// when they point at the same place.
+pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, ScriptError> {
+    match front_end(source) {
+        Ok(None) => compiler
+            .compile(source.as_bytes())
+            .map(|sieve| CompiledParts {
+                sieve,
+                items: ItemSet::default(),
+                lowered: false,
+            })
+            .map_err(|error| sieve_error(source, None, error)),
+        Ok(Some((lowering, items))) => match compiler.compile(lowering.text.as_bytes()) {
+            Ok(sieve) => Ok(CompiledParts {
+                sieve,
+                items,
+                lowered: true,
+            }),
+            Err(error) => Err(sieve_error(source, Some(&lowering), error)),
+        },
+        // Naming the reserved items is refused whatever else is wrong.
+        Err(front_end_error) if matches!(front_end_error.kind, ScriptErrorKind::ReservedName) => {
+            Err(front_end_error)
+        }
+        Err(front_end_error) => match compiler.compile(source.as_bytes()) {
+            Ok(_) => Err(front_end_error),
+            Err(error) => {
+                let plain = sieve_error(source, None, error);
+                let plain_first =
+                    (plain.line, plain.column) <= (front_end_error.line, front_end_error.column);
+                if front_end_error.kind.is_unreadable() || plain_first {
+                    Err(plain)
+                } else {
+                    Err(front_end_error)
+                }
+            }
+        },
+    }
+}
+
+/// The author's 1-based (line, column) of an error plain sieve-rs reported
+/// on `source` itself, normalised exactly as [`compile`] reports it.
+pub fn locate_sieve_error(source: &str, error: &CompileError) -> (usize, usize) {
+    match located_offset(source, error) {
+        Some(offset) => author_position(source, offset),
+        None => normalize_sieve_position(error.line_num(), error.line_pos()),
+    }
+}
+
+fn sieve_error(source: &str, lowering: Option<&Lowering>, error: CompileError) -> ScriptError {
+    let (line, column) = match lowering {
+        None => locate_sieve_error(source, &error),
+        Some(lowering) => match located_offset(&lowering.text, &error) {
+            Some(offset) => author_position(source, lowering.map.to_original(offset)),
+            None => normalize_sieve_position(error.line_num(), error.line_pos()),
+        },
+    };
+    ScriptError {
+        line,
+        column,
+        kind: ScriptErrorKind::Sieve(error),
+    }
+}
+
+/// The byte offset in `text` a sieve-rs error is about; an unknown command,
+/// which sieve-rs reports at its enclosing block, is found by name.
+fn located_offset(text: &str, error: &CompileError) -> Option<usize> {
+    let (line, pos) = (error.line_num(), error.line_pos());
+    let block = (line > 0).then(|| sieve_offset(text, line, pos));
+    if let ErrorType::UnexpectedToken { expected, found } = error.error_type() {
+        if expected == "command" {
+            if let Some(offset) = find_command(text, block.unwrap_or(0), found) {
+                return Some(offset);
+            }
+        }
+    }
+    block
+}
+
+/// The first command named `name` at or after `from`.
+fn find_command(text: &str, from: usize, name: &str) -> Option<usize> {
+    let tokens = lexer::tokenize(text).ok()?;
+    let mut previous: Option<lexer::TokenKind> = None;
+    for token in &tokens {
+        let at_command_start = matches!(
+            previous,
+            None | Some(
+                lexer::TokenKind::Semicolon
+                    | lexer::TokenKind::CurlyOpen
+                    | lexer::TokenKind::CurlyClose
+            )
+        );
+        if at_command_start
+            && token.span.start >= from
+            && token.kind == lexer::TokenKind::Identifier
+            && token.text(text).eq_ignore_ascii_case(name)
+        {
+            return Some(token.span.start);
+        }
+        previous = Some(token.kind);
+    }
+    None
+}
+
+/// Checks and lowers a script: `None` when it has no `imip` test and goes to
+/// sieve-rs unchanged.
+fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, ScriptError> {
+    if let Some(offset) = reserved::find_reserved_stem(source) {
+        return Err(error_at(source, offset, ScriptErrorKind::ReservedName));
+    }
+    if !mentions_imip(source) {
+        return Ok(None);
+    }
+    let tokens = lexer::tokenize(source)
+        .map_err(|(offset, error)| error_at(source, offset, ScriptErrorKind::Lexical(error)))?;
+    let findings = syntax::walk(source, &tokens)?;
+    if findings.tests.is_empty() {
+        return Ok(None);
+    }
+    if let Some(offset) = findings.environment_without_require {
+        return Err(error_at(
+            source,
+            offset,
+            ScriptErrorKind::UndeclaredCapability {
+                tag: "environment".to_owned(),
+                capability: "environment",
+            },
+        ));
+    }
+    if let Some(token) = tokens
+        .iter()
+        .find(|token| ends_in_escaped_backslash(source, token))
+    {
+        return Err(error_at(
+            source,
+            token.span.start,
+            ScriptErrorKind::AmbiguousString,
+        ));
+    }
+    let items = findings.tests.iter().map(|test| test.item).collect();
+    let lowering = lower::lower(source, &findings.tests, ReservedNames::global());
+    Ok(Some((lowering, items)))
+}
+
+fn error_at(source: &str, offset: usize, kind: ScriptErrorKind) -> ScriptError {
+    let (line, column) = author_position(source, offset);
+    ScriptError { line, column, kind }
+}
+
+/// Whether the text holds "imip" in any case: without it there is no test
+/// to lower, and the lexer need not run.
+fn mentions_imip(source: &str) -> bool {
+    source
+        .as_bytes()
+        .windows(4)
+        .any(|window| window.eq_ignore_ascii_case(b"imip"))
+}
+
+/// A quoted string whose last character is an escaped backslash: sieve-rs
+/// 0.7.3 does not end it at the closing quote, so the two readings of the
+/// script would differ.
+fn ends_in_escaped_backslash(source: &str, token: &lexer::Token) -> bool {
+    let lexer::TokenKind::QuotedString { body } = token.kind else {
+        return false;
+    };
+    source
+        .get(body.start..body.end)
+        .is_some_and(|body| body.ends_with('\\'))
+}

@@ -1,0 +1,186 @@
+//! Errors of the Sieve front-end, each at the author's own line and column.
+
+use sieve::compiler::CompileError;
+
+/// A script the front-end or sieve-rs refused, with the 1-based line and
+/// column (in bytes) of the offending token in the author's own script.
+#[derive(Debug, thiserror::Error)]
+#[error("{line}:{column}: {kind}")]
+pub struct ScriptError {
+    /// 1-based line in the author's script.
+    pub line: usize,
+    /// 1-based column, counted in bytes as sieve-rs counts them.
+    pub column: usize,
+    /// What went wrong and what was expected.
+    pub kind: ScriptErrorKind,
+}
+
+/// What went wrong in a script.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptErrorKind {
+    /// The RFC 5228 lexer could not read the text.
+    #[error("{0}")]
+    Lexical(LexicalError),
+    /// The command structure around an `imip` test could not be read.
+    #[error("expected {expected}, found {found}")]
+    Syntax {
+        /// What the grammar allows here.
+        expected: &'static str,
+        /// What the script has instead.
+        found: String,
+    },
+    /// `imip` used where no `require "imip"` is in scope.
+    #[error("the imip test needs require \"imip\"")]
+    MissingRequire,
+    /// An extension the lowering relies on is used without its `require`.
+    #[error("{tag} needs require \"{capability}\"")]
+    UndeclaredCapability {
+        /// The tag or test that needs it.
+        tag: String,
+        /// The capability to require.
+        capability: &'static str,
+    },
+    /// An `imip` test with no item tag.
+    #[error("the imip test needs one item: expected :present, :method, :component, :uid, :organizer, :reason, :risk or :suspicious")]
+    MissingItem,
+    /// An `imip` test with a second item tag.
+    #[error("the imip test takes exactly one item, found {second} after {first}")]
+    TwoItems {
+        /// The item given first.
+        first: String,
+        /// The second item, where the error points.
+        second: String,
+    },
+    /// A key list given to `:present` or `:suspicious`.
+    #[error("{item} takes no key list")]
+    KeysOnFlag {
+        /// The flag item.
+        item: String,
+    },
+    /// A comparator or match type given to `:present` or `:suspicious`.
+    #[error("{item} takes no comparator or match type, found {found}")]
+    MatchOnFlag {
+        /// The flag item.
+        item: String,
+        /// The comparator or match-type tag.
+        found: String,
+    },
+    /// An item that compares keys given none.
+    #[error("{item} needs a key list: expected a string or a string list, found {found}")]
+    MissingKeys {
+        /// The item.
+        item: String,
+        /// What stands where the key list should be.
+        found: String,
+    },
+    /// A key list that is not a list of strings.
+    #[error("expected a string in the key list, found {found}")]
+    BadKeyList {
+        /// What the list holds instead.
+        found: String,
+    },
+    /// A comparator the imip test does not support.
+    #[error("unsupported comparator {name:?}: expected \"i;ascii-casemap\", \"i;octet\" or \"i;ascii-numeric\"")]
+    BadComparator {
+        /// The comparator as written.
+        name: String,
+    },
+    /// A relational operator other than the RFC 5231 ones.
+    #[error("unknown relational operator {found}: expected \"gt\", \"ge\", \"lt\", \"le\", \"eq\" or \"ne\"")]
+    BadRelationalOperator {
+        /// What was written instead.
+        found: String,
+    },
+    /// A match type the imip test does not support.
+    #[error("unsupported match type {found}: expected :is, :contains, :matches, :value or :count")]
+    BadMatchType {
+        /// The match type as written.
+        found: String,
+    },
+    /// The same kind of argument twice (two comparators, two match types).
+    #[error("{found} given twice")]
+    DuplicateArgument {
+        /// The repeated tag.
+        found: String,
+    },
+    /// A tag the imip test does not know.
+    #[error("unknown tag {found} for the imip test: expected an item (:present, :method, :component, :uid, :organizer, :reason, :risk, :suspicious), :comparator or a match type")]
+    UnknownTag {
+        /// The tag as written.
+        found: String,
+    },
+    /// A tag after the key list, which must come last.
+    #[error("the key list must come last, found {found} after it")]
+    TagAfterKeys {
+        /// The tag as written.
+        found: String,
+    },
+    /// The script names the reserved environment stem.
+    #[error(
+        "the name \"vnd.sieve-imip\" is reserved and cannot appear in a script (in any spelling)"
+    )]
+    ReservedName,
+    /// A quoted string ending in an escaped backslash, which sieve-rs 0.7.3
+    /// does not end where RFC 5228 does; lowering around it is unsafe.
+    #[error("a quoted string ending in \\\\ is read differently by sieve-rs; write the backslash another way (for example with ${{hex:5c}} and require \"encoded-character\")")]
+    AmbiguousString,
+    /// The front-end could not follow nesting this deep.
+    #[error("tests or blocks nested too deeply")]
+    TooDeep,
+    /// sieve-rs refused the (lowered) script.
+    #[error("{}", sieve_message(.0))]
+    Sieve(CompileError),
+}
+
+impl ScriptErrorKind {
+    /// The sieve-rs error, when sieve-rs is the one that refused the script.
+    pub fn sieve_error(&self) -> Option<&CompileError> {
+        match self {
+            ScriptErrorKind::Sieve(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether the front-end failed to read the script rather than found
+    /// something wrong in an `imip` test: then plain sieve-rs has the last
+    /// word on the original text.
+    pub(crate) fn is_unreadable(&self) -> bool {
+        matches!(
+            self,
+            ScriptErrorKind::Lexical(_) | ScriptErrorKind::Syntax { .. } | ScriptErrorKind::TooDeep
+        )
+    }
+}
+
+/// The message of a sieve-rs error without the lowered-text position it
+/// appends (" at line L, column C."), which would mislead the author.
+pub fn sieve_message(error: &CompileError) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(cut) => text.get(..cut).unwrap_or(&text).to_owned(),
+        None => text,
+    }
+}
+
+/// What the RFC 5228 lexer could not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LexicalError {
+    /// A quoted string with no closing quote.
+    #[error("unterminated quoted string: expected a closing '\"'")]
+    UnterminatedString,
+    /// A `text:` string with no line holding a single ".".
+    #[error("unterminated multi-line string: expected a line holding a single \".\"")]
+    UnterminatedMultiLine,
+    /// Something other than white space or a comment after `text:`.
+    #[error("expected the end of the line after text:")]
+    MultiLineStart,
+    /// A bracket comment with no `*/`.
+    #[error("unterminated comment: expected \"*/\"")]
+    UnterminatedComment,
+    /// A colon not followed by a tag name.
+    #[error("expected a tag name after ':'")]
+    BareColon,
+    /// A character that starts no RFC 5228 token.
+    #[error("unexpected character {0:?}")]
+    UnexpectedCharacter(char),
+}

@@ -1,0 +1,165 @@
+//! Every sieve-rs and Pigeonhole test script compiles through the front-end
+//! exactly as through plain sieve-rs: same success or failure, same error,
+//! same line and column.
+
+use std::path::{Path, PathBuf};
+
+use sieve::Compiler;
+use sieve_imip::script::{self, sieve_message};
+
+fn conformance_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sieve-conformance")
+}
+
+fn scripts_under(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            scripts_under(&path, found);
+        } else if path
+            .extension()
+            .is_some_and(|extension| extension == "svtest" || extension == "sieve")
+        {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn front_end_compiles_every_conformance_script_as_sieve_rs_does() {
+    let dir = conformance_dir();
+    if !dir.is_dir() {
+        println!("skipped: {} is absent", dir.display());
+        return;
+    }
+    let mut paths = Vec::new();
+    scripts_under(&dir, &mut paths);
+    assert!(!paths.is_empty(), "no scripts under {}", dir.display());
+
+    let compiler = Compiler::new();
+    let (mut compiled, mut refused, mut not_utf8) = (0, 0, 0);
+    let mut differences = Vec::new();
+    for path in &paths {
+        let Ok(bytes) = std::fs::read(path) else {
+            differences.push(format!("{}: unreadable", path.display()));
+            continue;
+        };
+        let Ok(source) = String::from_utf8(bytes) else {
+            not_utf8 += 1;
+            continue;
+        };
+        let plain = compiler.compile(source.as_bytes());
+        let through_front_end = script::compile(&compiler, &source);
+        match (plain, through_front_end) {
+            (Ok(_), Ok(parts)) => {
+                compiled += 1;
+                if parts.lowered || !parts.items.is_empty() {
+                    differences.push(format!("{}: lowered a script without imip", path.display()));
+                }
+            }
+            (Err(expected), Err(actual)) => {
+                refused += 1;
+                let expected_position = script::locate_sieve_error(&source, &expected);
+                let expected_message = sieve_message(&expected);
+                let actual_message = actual.kind.to_string();
+                if actual.kind.sieve_error().is_none()
+                    || expected_message != actual_message
+                    || expected_position != (actual.line, actual.column)
+                {
+                    differences.push(format!(
+                        "{}: sieve-rs says {}:{}: {expected_message}, front-end says {actual}",
+                        path.display(),
+                        expected_position.0,
+                        expected_position.1,
+                    ));
+                }
+            }
+            (Ok(_), Err(actual)) => differences.push(format!(
+                "{}: only the front-end refuses it: {actual}",
+                path.display()
+            )),
+            (Err(expected), Ok(_)) => differences.push(format!(
+                "{}: only sieve-rs refuses it: {}",
+                path.display(),
+                sieve_message(&expected)
+            )),
+        }
+    }
+    println!(
+        "conformance: {} scripts, {compiled} compiled and {refused} refused alike, {not_utf8} skipped (not UTF-8), {} differences",
+        paths.len(),
+        differences.len()
+    );
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// The same scripts with an `imip` test added at the start of line 1, so
+/// every one goes through the lowering: the front-end must agree with plain
+/// sieve-rs on the same text (sieve-rs tolerates `imip` at compile time), and
+/// every error must map back to the position plain sieve-rs gives.
+#[test]
+fn lowering_keeps_every_conformance_script_and_its_error_positions() {
+    let dir = conformance_dir();
+    if !dir.is_dir() {
+        println!("skipped: {} is absent", dir.display());
+        return;
+    }
+    let mut paths = Vec::new();
+    scripts_under(&dir, &mut paths);
+    let compiler = Compiler::new();
+    let (mut lowered, mut compiled, mut refused) = (0, 0, 0);
+    let mut differences = Vec::new();
+    for path in &paths {
+        let Some(original) = std::fs::read(path)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+        else {
+            continue;
+        };
+        let source = format!("require \"imip\"; if imip :matches :method \"*\" {{ }} {original}");
+        let plain = compiler.compile(source.as_bytes());
+        let through_front_end = script::compile(&compiler, &source);
+        match (plain, through_front_end) {
+            (Ok(_), Ok(parts)) => {
+                compiled += 1;
+                lowered += usize::from(parts.lowered);
+            }
+            (Err(expected), Err(actual)) => {
+                refused += 1;
+                let expected_position = script::locate_sieve_error(&source, &expected);
+                let expected_message = sieve_message(&expected);
+                if expected_message != actual.kind.to_string()
+                    || expected_position != (actual.line, actual.column)
+                {
+                    differences.push(format!(
+                        "{}: sieve-rs says {}:{}: {expected_message}, front-end says {actual}",
+                        path.display(),
+                        expected_position.0,
+                        expected_position.1,
+                    ));
+                }
+            }
+            (Ok(_), Err(actual)) => differences.push(format!(
+                "{}: only the front-end refuses it: {actual}",
+                path.display()
+            )),
+            (Err(expected), Ok(_)) => differences.push(format!(
+                "{}: only sieve-rs refuses it: {}",
+                path.display(),
+                sieve_message(&expected)
+            )),
+        }
+    }
+    println!(
+        "conformance with an imip test: {} scripts, {compiled} compiled alike ({lowered} lowered), {refused} refused alike, {} differences",
+        paths.len(),
+        differences.len()
+    );
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
