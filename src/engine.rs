@@ -11,7 +11,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
-use sieve::{Compiler, Event, Input, Mailbox, Recipient, Runtime, RuntimeError, Sieve};
+use sieve::runtime::RuntimeError;
+use sieve::{Compiler, Event, Input, Mailbox, Recipient, Runtime, Sieve};
 
 use crate::analysis::{Analysis, Depth};
 use crate::message::normalize_line_endings;
