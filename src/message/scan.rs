@@ -26,8 +26,15 @@ pub(crate) fn glance(text: &str) -> CalendarGlance {
             continue;
         }
         let wanted = Property::of(line);
-        if wanted == Property::Other {
-            continue;
+        match wanted {
+            Property::Other => continue,
+            // BEGIN values are short and never folded in practice; reading
+            // them in place keeps the scan free of allocation.
+            Property::Begin => {
+                seen.has_vcalendar |= value_of(line).trim().eq_ignore_ascii_case("VCALENDAR");
+                continue;
+            }
+            Property::Method | Property::Uid => {}
         }
         let mut unfolded = String::from(line);
         while let Some(next) = lines.peek() {
@@ -45,7 +52,6 @@ pub(crate) fn glance(text: &str) -> CalendarGlance {
             Property::Uid if seen.uid.is_none() && !value.is_empty() => {
                 seen.uid = Some(value.to_owned());
             }
-            Property::Begin if value.eq_ignore_ascii_case("VCALENDAR") => seen.has_vcalendar = true,
             _ => {}
         }
     }
