@@ -171,3 +171,41 @@ fn calendar_text_is_decoded() {
         assert!(text.contains(wanted), "{file}: {wanted:?} not in {text:?}");
     }
 }
+
+/// Damaged copies of every fixture (bytes flipped, cut short) are located
+/// without a panic: locating runs on whatever arrives.
+#[test]
+fn damaged_fixtures_never_panic() {
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+
+    let Ok(entries) = fs::read_dir(fixtures_dir()) else {
+        return;
+    };
+    let mut rng = StdRng::seed_from_u64(0x1A11);
+    let noise = [
+        b'\r', b'\n', b'-', b':', b';', b'=', b'"', b'<', b'(', b'\\', 0, 0xff,
+    ];
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_none_or(|ext| ext != "eml") {
+            continue;
+        }
+        let Ok(original) = fs::read(&path) else {
+            continue;
+        };
+        if original.is_empty() {
+            continue;
+        }
+        for _ in 0..50 {
+            let mut damaged = original.clone();
+            for _ in 0..rng.gen_range(1..20) {
+                let at = rng.gen_range(0..damaged.len());
+                if let Some(byte) = damaged.get_mut(at) {
+                    *byte = noise[rng.gen_range(0..noise.len())];
+                }
+            }
+            damaged.truncate(rng.gen_range(1..=damaged.len()));
+            let _ = locate(&damaged);
+        }
+    }
+}

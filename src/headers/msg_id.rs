@@ -303,7 +303,7 @@ pub fn dot_atom_text(input: &[u8]) -> IResult<&[u8], &[u8]> {
     .parse(input)
 }
 
-/// `atext = ALPHA / DIGIT / "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "/" / "=" / "?" / "^" / "_" / "`" / "{" / "|" / "}" / "~" / utf8-non-ascii`
+/// `atext = ALPHA / DIGIT / "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "/" / "=" / "?" / "^" / "_" / %d96 / "{" / "|" / "}" / "~" / utf8-non-ascii`
 pub fn atext(input: &[u8]) -> IResult<&[u8], u8> {
     octet(input, is_atext)
 }
@@ -600,5 +600,21 @@ mod tests {
     #[test]
     fn utf8_identifiers() {
         assert_eq!(id("<caf\u{e9}@example.com>").id_left(), "caf\u{e9}");
+    }
+
+    #[test]
+    fn random_values_never_panic() {
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+
+        let alphabet = b"<>@.()[]\\\" \t\r\naz09!#~\x00\x7f\xc3\xa9";
+        let mut rng = StdRng::seed_from_u64(5322);
+        for _ in 0..20_000 {
+            let len = rng.gen_range(0..40);
+            let value: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                .collect();
+            let _ = parse_msg_id_bytes(&value);
+            let _ = msg_id(&value);
+        }
     }
 }
