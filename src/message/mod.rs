@@ -165,7 +165,8 @@ pub fn locate_imip(message: &Message<'_>) -> Located {
 struct Survey {
     /// The msg-id of the top-level `iMIP-Content-ID`, when present and parsable.
     top_level_id: Option<MsgId>,
-    /// Sub-parts (not the top level, not embedded) carrying `iMIP-Content-ID`.
+    /// Parts of the outer message carrying `iMIP-Content-ID`, the root
+    /// included (in a single-part message the root is also the body).
     with_header: Vec<HeaderedPart>,
     /// Calendar-carrying leaves of the outer message.
     candidates: Vec<CandidatePart>,
