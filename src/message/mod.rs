@@ -1,1 +1,413 @@
-//! (being built)
+//! Step 1 of the analysis: finding this message's iMIP object.
+//!
+//! The order follows draft-daboo-imip-headers-00 section 3, then the MIME
+//! structure producers actually send:
+//!
+//! 1. A top-level `iMIP-Content-ID` names the part whose own `iMIP-Content-ID`
+//!    is the same msg-id and which holds iCalendar data (rule 1). No such
+//!    part: the header is treated as absent.
+//! 2. Without a (usable) top-level header, exactly one sub-part carrying the
+//!    header and holding a valid iMIP object wins (rule 2A); several sub-parts
+//!    carrying it are treated as none (rule 2B).
+//! 3. Otherwise the structure decides: `text/calendar` parts with a `method`
+//!    parameter, then `text/calendar` parts whose object has a METHOD, then
+//!    `application/ics` or `*.ics`/`*.ical`/`*.vcs` parts whose object has a
+//!    METHOD. Copies of one object count once; copies that disagree on METHOD
+//!    or UID give `method-mismatch`.
+//!
+//! Calendars inside an attached `message/rfc822` (forwards, bounces) belong to
+//! that message, not to this one: they are listed in [`Located::embedded`].
+//!
+//! The walk reads part headers only; a body is looked at only when its part
+//! is a calendar candidate, so a message without calendars costs one pass over
+//! its part headers and no allocation.
+
+mod line_endings;
+mod part;
+mod scan;
+mod walk;
+
+use std::fmt;
+
+use mail_parser::{Message, MessagePart};
+
+use crate::finding::{Finding, Reason};
+use crate::headers::msg_id::{parse_msg_id_bytes, MsgId};
+
+pub use line_endings::normalize_line_endings;
+
+use part::{raw_header_value, CalendarKind, PartHeaders};
+use scan::{glance, CalendarGlance};
+use walk::{walk, Entity, PartPath};
+
+/// What locating found in one message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Located {
+    /// This message's iMIP object; `None` when the message is not iMIP.
+    pub object: Option<LocatedObject>,
+    /// Calendars inside attached messages (forwards, bounces), which are not
+    /// this message's object, in document order.
+    pub embedded: Vec<EmbeddedCalendar>,
+    /// What locating noticed: `method-mismatch`, `malformed`.
+    pub findings: Vec<Finding>,
+}
+
+impl Located {
+    /// Whether the message carries an iMIP object (the `imip :present` answer).
+    pub fn is_imip(&self) -> bool {
+        self.object.is_some()
+    }
+
+    /// The effective METHOD of the object, if there is one.
+    pub fn method(&self) -> Option<&str> {
+        self.object
+            .as_ref()
+            .and_then(|object| object.method.as_deref())
+    }
+}
+
+/// The located iMIP object and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocatedObject {
+    /// Which rule found it.
+    pub located_by: LocatedBy,
+    /// IMAP-style section path: "1", "2", "1.2"...; a single-part message's body is "1".
+    pub part: String,
+    /// Index of the part in the outer message's `parts` (mail-parser's part id).
+    pub part_id: usize,
+    /// The calendar text, decoded to UTF-8 whatever the transfer encoding and charset.
+    pub text: String,
+    /// Effective METHOD, upper-cased: the object's METHOD wins, else the parameter's.
+    pub method: Option<String>,
+    /// The Content-Type `method` parameter, upper-cased.
+    pub parameter_method: Option<String>,
+    /// The object's METHOD property, upper-cased.
+    pub object_method: Option<String>,
+    /// The object's first UID, used to tell copies of one object from different objects.
+    pub uid: Option<String>,
+}
+
+/// The rule that located the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LocatedBy {
+    /// Draft rule 1: the top-level `iMIP-Content-ID` named the part.
+    ImipContentIdTop,
+    /// Draft rule 2A: the one sub-part carrying `iMIP-Content-ID`.
+    ImipContentIdPart,
+    /// No header decided; the MIME structure did.
+    Structure,
+}
+
+impl LocatedBy {
+    /// The name the analysis report uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocatedBy::ImipContentIdTop => "imip-content-id-top",
+            LocatedBy::ImipContentIdPart => "imip-content-id-part",
+            LocatedBy::Structure => "structure",
+        }
+    }
+}
+
+impl fmt::Display for LocatedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A calendar carried inside an attached message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedCalendar {
+    /// IMAP section path, numbered inside the embedded message ("2.1", "3.2.1"...).
+    pub part: String,
+    /// Its effective METHOD (object's, else parameter's), if it has one.
+    pub method: Option<String>,
+}
+
+/// Finds this message's iMIP object.
+///
+/// Give it the message parsed from [`normalize_line_endings`]'s output, as
+/// sieve-rs sees it.
+pub fn locate_imip(message: &Message<'_>) -> Located {
+    let mut survey = Survey::default();
+    let end = walk(message, |entity, path| survey.note(entity, path));
+
+    let mut located = Located {
+        embedded: survey.embedded,
+        ..Located::default()
+    };
+    if let Some(cut_at) = end.cut_at {
+        located.findings.push(Finding::new(
+            Reason::Malformed,
+            format!("MIME structure nested too deeply or with too many parts; part {cut_at} and what follows it were not examined"),
+        ));
+    }
+
+    let by_header = survey
+        .top_level_id
+        .as_ref()
+        .and_then(|top_id| rule_1(message, top_id, &survey.with_header))
+        .or_else(|| rule_2(message, &survey.with_header));
+    let object = match by_header {
+        Some(found) => Some(found),
+        None => structure(message, &survey.candidates, &mut located.findings),
+    };
+    if let Some(object) = &object {
+        located.findings.extend(method_findings(object));
+    }
+    located.object = object;
+    located
+}
+
+/// What one walk over the message collects: only paths and ids, so parts
+/// that turn out not to matter cost nothing more.
+#[derive(Default)]
+struct Survey {
+    /// The msg-id of the top-level `iMIP-Content-ID`, when present and parsable.
+    top_level_id: Option<MsgId>,
+    /// Parts of the outer message carrying `iMIP-Content-ID`, the root
+    /// included (in a single-part message the root is also the body).
+    with_header: Vec<HeaderedPart>,
+    /// Calendar-carrying leaves of the outer message.
+    candidates: Vec<CandidatePart>,
+    /// Calendar-carrying leaves of attached messages.
+    embedded: Vec<EmbeddedCalendar>,
+}
+
+struct HeaderedPart {
+    part_id: usize,
+    path: String,
+    is_root: bool,
+    is_leaf: bool,
+    id: Option<MsgId>,
+}
+
+struct CandidatePart {
+    part_id: usize,
+    path: String,
+}
+
+impl Survey {
+    fn note(&mut self, entity: &Entity<'_, '_>, path: &PartPath) {
+        let headers = PartHeaders::read(entity.part);
+        if entity.embedded {
+            if entity.is_leaf && headers.calendar_kind().is_some() {
+                let seen = glance(&headers.body_text(entity.part));
+                self.embedded.push(EmbeddedCalendar {
+                    part: path.to_string(),
+                    method: seen.method.or_else(|| headers.parameter_method()),
+                });
+            }
+            return;
+        }
+        if let Some(header) = headers.imip_content_id {
+            let id = parse_msg_id_bytes(&raw_header_value(entity.message, header));
+            if entity.is_root {
+                self.top_level_id = id.clone();
+            }
+            // A single-part message's root is also the part that carries the
+            // object, so it is kept for rule 1 too; rule 2 skips it.
+            self.with_header.push(HeaderedPart {
+                part_id: entity.part_id,
+                path: path.to_string(),
+                is_root: entity.is_root,
+                is_leaf: entity.is_leaf,
+                id,
+            });
+        }
+        if entity.is_leaf && headers.calendar_kind().is_some() {
+            self.candidates.push(CandidatePart {
+                part_id: entity.part_id,
+                path: path.to_string(),
+            });
+        }
+    }
+}
+
+/// A part's calendar content and the evidence about its METHOD.
+struct Reading<'m> {
+    kind: Option<CalendarKind>,
+    text: std::borrow::Cow<'m, str>,
+    parameter_method: Option<String>,
+    seen: CalendarGlance,
+}
+
+impl Reading<'_> {
+    fn effective_method(&self) -> Option<&String> {
+        self.seen.method.as_ref().or(self.parameter_method.as_ref())
+    }
+
+    /// Whether the structure rules take this part as an iMIP object.
+    fn is_imip_candidate(&self) -> bool {
+        match self.kind {
+            Some(CalendarKind::TextCalendar) => self.effective_method().is_some(),
+            Some(CalendarKind::IcsFile) => self.seen.method.is_some(),
+            None => false,
+        }
+    }
+
+    /// Preference among copies of one object: text/calendar with a method
+    /// parameter (what RFC 6047 asks for), then text/calendar, then files.
+    fn rank(&self) -> u8 {
+        match (self.kind, &self.parameter_method) {
+            (Some(CalendarKind::TextCalendar), Some(_)) => 0,
+            (Some(CalendarKind::TextCalendar), None) => 1,
+            _ => 2,
+        }
+    }
+
+    fn into_object(self, located_by: LocatedBy, part: String, part_id: usize) -> LocatedObject {
+        let method = self.effective_method().cloned();
+        LocatedObject {
+            located_by,
+            part,
+            part_id,
+            text: self.text.into_owned(),
+            method,
+            parameter_method: self.parameter_method,
+            object_method: self.seen.method,
+            uid: self.seen.uid,
+        }
+    }
+}
+
+fn read_part<'m>(part: &'m MessagePart<'_>) -> Reading<'m> {
+    let headers = PartHeaders::read(part);
+    let text = headers.body_text(part);
+    let seen = glance(&text);
+    Reading {
+        kind: headers.calendar_kind(),
+        text,
+        parameter_method: headers.parameter_method(),
+        seen,
+    }
+}
+
+/// Draft rule 1: the part whose own `iMIP-Content-ID` equals the top-level one
+/// and which holds iCalendar data.
+fn rule_1(
+    message: &Message<'_>,
+    top_id: &MsgId,
+    with_header: &[HeaderedPart],
+) -> Option<LocatedObject> {
+    with_header
+        .iter()
+        .filter(|headered| headered.is_leaf && headered.id.as_ref() == Some(top_id))
+        .find_map(|headered| {
+            let reading = read_part(message.parts.get(headered.part_id)?);
+            reading.seen.has_vcalendar.then(|| {
+                reading.into_object(
+                    LocatedBy::ImipContentIdTop,
+                    headered.path.clone(),
+                    headered.part_id,
+                )
+            })
+        })
+}
+
+/// Draft rules 2A and 2B: one sub-part carrying the header, holding a valid
+/// iMIP object, wins; several carrying it count as none.
+fn rule_2(message: &Message<'_>, with_header: &[HeaderedPart]) -> Option<LocatedObject> {
+    let mut sub_parts = with_header.iter().filter(|headered| !headered.is_root);
+    let (Some(only), None) = (sub_parts.next(), sub_parts.next()) else {
+        return None;
+    };
+    if !only.is_leaf {
+        return None;
+    }
+    let reading = read_part(message.parts.get(only.part_id)?);
+    let valid = reading.seen.has_vcalendar && reading.effective_method().is_some();
+    valid.then(|| {
+        reading.into_object(
+            LocatedBy::ImipContentIdPart,
+            only.path.clone(),
+            only.part_id,
+        )
+    })
+}
+
+/// The structure rules: the preferred candidate, with `method-mismatch` for
+/// every other candidate that is not a copy of it.
+fn structure(
+    message: &Message<'_>,
+    candidates: &[CandidatePart],
+    findings: &mut Vec<Finding>,
+) -> Option<LocatedObject> {
+    // Only what comparison needs is kept per candidate; the chosen one's text
+    // is read again at the end, so no more than one body is held at a time.
+    struct Summary<'c> {
+        candidate: &'c CandidatePart,
+        rank: u8,
+        method: Option<String>,
+        uid: Option<String>,
+    }
+    let summaries: Vec<Summary<'_>> = candidates
+        .iter()
+        .filter_map(|candidate| {
+            let reading = read_part(message.parts.get(candidate.part_id)?);
+            reading.is_imip_candidate().then(|| Summary {
+                candidate,
+                rank: reading.rank(),
+                method: reading.effective_method().cloned(),
+                uid: reading.seen.uid.clone(),
+            })
+        })
+        .collect();
+    let chosen = summaries.iter().min_by_key(|summary| summary.rank)?;
+    for other in &summaries {
+        if std::ptr::eq(other, chosen) {
+            continue;
+        }
+        let method_differs = differs(&other.method, &chosen.method);
+        let uid_differs = differs(&other.uid, &chosen.uid);
+        if method_differs || uid_differs {
+            findings.push(Finding::new(
+                Reason::MethodMismatch,
+                format!(
+                    "part {} carries a different calendar object than part {}: METHOD {} and UID {} against METHOD {} and UID {}",
+                    other.candidate.path,
+                    chosen.candidate.path,
+                    shown(&other.method),
+                    shown(&other.uid),
+                    shown(&chosen.method),
+                    shown(&chosen.uid),
+                ),
+            ));
+        }
+    }
+    let part = message.parts.get(chosen.candidate.part_id)?;
+    Some(read_part(part).into_object(
+        LocatedBy::Structure,
+        chosen.candidate.path.clone(),
+        chosen.candidate.part_id,
+    ))
+}
+
+/// Values that are both known and not the same.
+fn differs(one: &Option<String>, other: &Option<String>) -> bool {
+    matches!((one, other), (Some(one), Some(other)) if one != other)
+}
+
+fn shown(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("(none)")
+}
+
+/// What the object's own METHOD says against its Content-Type parameter.
+fn method_findings(object: &LocatedObject) -> Option<Finding> {
+    let part = &object.part;
+    match (&object.parameter_method, &object.object_method) {
+        (Some(parameter), Some(property)) if parameter != property => Some(Finding::new(
+            Reason::MethodMismatch,
+            format!("part {part}: Content-Type method={parameter} but the object says METHOD:{property}; the object wins"),
+        )),
+        (Some(parameter), None) => Some(Finding::new(
+            Reason::Malformed,
+            format!("part {part}: the object has no METHOD property; using the Content-Type method={parameter}"),
+        )),
+        (None, None) => Some(Finding::new(
+            Reason::Malformed,
+            format!("part {part}: neither a METHOD property nor a Content-Type method parameter"),
+        )),
+        _ => None,
+    }
+}

@@ -1,0 +1,150 @@
+//! Every real message of `../shared/corpus` against its MANIFEST.tsv row:
+//! is it iMIP, with which METHOD, carrying which component.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sieve_imip::message::{locate_imip, normalize_line_endings, Located};
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+}
+
+struct Row {
+    file: String,
+    expected_imip: bool,
+    expected_method: Option<String>,
+    expected_component: Option<String>,
+    structure: String,
+}
+
+fn dash_is_none(value: &str) -> Option<String> {
+    let value = value.trim();
+    (value != "-" && !value.is_empty()).then(|| value.to_owned())
+}
+
+fn read_manifest(dir: &Path) -> Vec<Row> {
+    let manifest = match fs::read_to_string(dir.join("MANIFEST.tsv")) {
+        Ok(text) => text,
+        Err(err) => panic!("MANIFEST.tsv unreadable: {err}"),
+    };
+    let mut lines = manifest.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
+    let column = |name: &str| match header.iter().position(|title| *title == name) {
+        Some(index) => index,
+        None => panic!("MANIFEST.tsv has no column {name}"),
+    };
+    let (file, imip, method, component, structure) = (
+        column("file"),
+        column("expected_imip"),
+        column("expected_method"),
+        column("expected_component"),
+        column("structure"),
+    );
+    lines
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').collect();
+            let cell = |index: usize| cells.get(index).copied().unwrap_or_default();
+            Row {
+                file: cell(file).to_owned(),
+                expected_imip: cell(imip).trim() == "yes",
+                expected_method: dash_is_none(cell(method)),
+                expected_component: dash_is_none(cell(component)),
+                structure: cell(structure).to_owned(),
+            }
+        })
+        .collect()
+}
+
+fn locate_file(path: &Path) -> Result<Located, String> {
+    let raw = fs::read(path).map_err(|err| err.to_string())?;
+    let normalized = normalize_line_endings(&raw);
+    let message = mail_parser::MessageParser::default()
+        .parse(normalized.as_ref())
+        .ok_or("mail-parser found no message")?;
+    Ok(locate_imip(&message))
+}
+
+/// The first component kind in the located text, found by a plain scan of
+/// BEGIN lines.
+// TODO(lead): once the calendar model is merged, take the component from the
+// model (its first component's kind) instead of this scan.
+fn first_component(located: &Located) -> Option<String> {
+    let text = &located.object.as_ref()?.text;
+    text.lines()
+        .filter_map(|line| line.trim_end().strip_prefix("BEGIN:"))
+        .map(str::to_ascii_uppercase)
+        .find(|kind| ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"].contains(&kind.as_str()))
+}
+
+#[test]
+fn corpus_matches_manifest() {
+    let dir = corpus_dir();
+    if !dir.join("MANIFEST.tsv").exists() {
+        eprintln!("skipped: no corpus at {}", dir.display());
+        return;
+    }
+    let rows = read_manifest(&dir);
+    assert!(!rows.is_empty(), "MANIFEST.tsv lists no message");
+
+    let mut table = Vec::new();
+    let mut failures = 0;
+    for row in &rows {
+        let (imip, method, component, located_by, part, reasons) =
+            match locate_file(&dir.join(&row.file)) {
+                Ok(located) => {
+                    let object = located.object.as_ref();
+                    let mut reasons: Vec<&str> =
+                        located.findings.iter().map(|f| f.reason.as_str()).collect();
+                    reasons.sort_unstable();
+                    (
+                        located.is_imip(),
+                        located.method().map(str::to_owned),
+                        first_component(&located),
+                        object.map_or("-", |o| o.located_by.as_str()).to_owned(),
+                        object.map_or("-".to_owned(), |o| o.part.clone()),
+                        reasons.join(","),
+                    )
+                }
+                Err(err) => (
+                    false,
+                    None,
+                    None,
+                    format!("error: {err}"),
+                    "-".to_owned(),
+                    String::new(),
+                ),
+            };
+        // "-" marks objects with no component to read (truncated, empty, none).
+        let ok = imip == row.expected_imip
+            && method == row.expected_method
+            && component == row.expected_component;
+        if !ok {
+            failures += 1;
+        }
+        table.push(format!(
+            "{} {:<28} imip {:<5} (want {:<5}) method {:<8} (want {:<8}) component {:<8} (want {:<8}) by {:<20} part {:<6} {}{}",
+            if ok { "ok  " } else { "FAIL" },
+            row.file,
+            imip,
+            row.expected_imip,
+            method.as_deref().unwrap_or("-"),
+            row.expected_method.as_deref().unwrap_or("-"),
+            component.as_deref().unwrap_or("-"),
+            row.expected_component.as_deref().unwrap_or("-"),
+            located_by,
+            part,
+            reasons,
+            if ok { String::new() } else { format!("\n       structure: {}", row.structure) },
+        ));
+    }
+    let table = table.join("\n");
+    println!("{table}");
+    assert_eq!(
+        failures,
+        0,
+        "{failures} of {} corpus rows disagree:\n{table}",
+        rows.len()
+    );
+}
