@@ -139,6 +139,9 @@ fn non_imip(c: &mut Criterion) {
     group.bench_function("sieve header :mime :anychild text/calendar", |b| {
         b.iter(|| run_to_end(&runtime, black_box(&raw), &header_test, None));
     });
+    group.bench_function("environment test alone (the lowering, no locate)", |b| {
+        b.iter(|| run_to_end(&runtime, black_box(&raw), &present_test, None));
+    });
     group.bench_function(
         "imip :present (normalize + locate + environment test)",
         |b| {
