@@ -31,7 +31,11 @@ fn run_plain(runtime: &Runtime, script: &std::sync::Arc<sieve::Sieve>, message: 
 
 fn present_vs_header_mime(c: &mut Criterion) {
     let runtime = Runtime::new();
-    let plain = std::sync::Arc::new(Compiler::new().compile(PLAIN_SIEVE.as_bytes()).expect("plain"));
+    let plain = std::sync::Arc::new(
+        Compiler::new()
+            .compile(PLAIN_SIEVE.as_bytes())
+            .expect("plain"),
+    );
     let engine = Engine::new();
     let imip = engine.compile(IMIP_SIEVE).expect("imip");
     let envelope = Envelope::default();
@@ -42,7 +46,11 @@ fn present_vs_header_mime(c: &mut Criterion) {
             b.iter(|| run_plain(&runtime, &plain, black_box(message)))
         });
         group.bench_function(format!("{name}/imip :present"), |b| {
-            b.iter(|| engine.run(&imip, black_box(message), &envelope).map(|o| o.actions.len()))
+            b.iter(|| {
+                engine
+                    .run(&imip, black_box(message), &envelope)
+                    .map(|o| o.actions.len())
+            })
         });
     }
     group.finish();
@@ -67,7 +75,11 @@ fn fifty_line_script(with_imip: bool) -> String {
         "header :is \"x-kind\" \"VTODO\"",
     ];
     for block in 0..7 {
-        let test = if with_imip && block < 5 { imip_tests[block] } else { header_tests[block % 5] };
+        let test = if with_imip && block < 5 {
+            imip_tests[block]
+        } else {
+            header_tests[block % 5]
+        };
         script.push_str(&format!(
             "# rule {block}\nif {test} {{\n    set \"rule\" \"{block}\";\n    fileinto \"Folder/{block}\";\n    stop;\n}}\n"
         ));
@@ -83,8 +95,12 @@ fn compile_time(c: &mut Criterion) {
     let with = fifty_line_script(true);
     let without = fifty_line_script(false);
     let mut group = c.benchmark_group("compile-50-lines");
-    group.bench_function("without imip", |b| b.iter(|| engine.compile(black_box(&without)).is_ok()));
-    group.bench_function("with 5 imip tests", |b| b.iter(|| engine.compile(black_box(&with)).is_ok()));
+    group.bench_function("without imip", |b| {
+        b.iter(|| engine.compile(black_box(&without)).is_ok())
+    });
+    group.bench_function("with 5 imip tests", |b| {
+        b.iter(|| engine.compile(black_box(&with)).is_ok())
+    });
     group.finish();
 }
 

@@ -129,7 +129,11 @@ impl Analysis {
         let Some(object) = &self.located.object else {
             return Vec::new();
         };
-        let components = || self.calendar.iter().flat_map(|calendar| &calendar.components);
+        let components = || {
+            self.calendar
+                .iter()
+                .flat_map(|calendar| &calendar.components)
+        };
         match item {
             Item::Present => vec!["1".into()],
             Item::Method => object.method.iter().cloned().collect(),
@@ -139,10 +143,16 @@ impl Analysis {
                 .filter_map(|c| c.organizer.as_ref().map(|o| o.address.as_str().to_string()))
                 .collect(),
             Item::Reason => {
-                let mut reasons: Vec<Reason> =
-                    self.raw_findings.iter().map(|finding| finding.reason).collect();
+                let mut reasons: Vec<Reason> = self
+                    .raw_findings
+                    .iter()
+                    .map(|finding| finding.reason)
+                    .collect();
                 reasons.sort();
-                reasons.into_iter().map(|reason| reason.as_str().to_string()).collect()
+                reasons
+                    .into_iter()
+                    .map(|reason| reason.as_str().to_string())
+                    .collect()
             }
             Item::Risk => vec![self.risk.to_string()],
             Item::Suspicious => {

@@ -178,7 +178,12 @@ impl std::fmt::Display for Action {
                 let mut first = true;
                 for field in added {
                     let sep = if first { "" } else { "; " };
-                    write!(f, "{sep}addheader {} {}", Quoted(&field.name), Quoted(&field.value))?;
+                    write!(
+                        f,
+                        "{sep}addheader {} {}",
+                        Quoted(&field.name),
+                        Quoted(&field.value)
+                    )?;
                     first = false;
                 }
                 for field in deleted {
@@ -369,7 +374,7 @@ impl Engine {
 
         let mut analysis = None;
         if script.uses_imip() {
-            if context.message().raw_message.is_empty() && !raw.is_empty() {
+            if !is_rfc5322(context.message()) {
                 return Ok(Outcome::kept_after(
                     Failure {
                         kind: "unparsable-message",
@@ -388,7 +393,7 @@ impl Engine {
             }
         }
 
-        let mut run = RunState::default();
+        let mut run = RunState::new(&raw);
         let mut input = Input::script("main", script.sieve.clone());
         while let Some(result) = context.run(input) {
             input = match result {
@@ -544,7 +549,7 @@ impl Engine {
                 message_id,
                 ..
             } => {
-                run.send(recipient, message_id, context.message());
+                run.send(recipient, message_id);
                 Input::True
             }
             Event::Notify {
@@ -576,8 +581,10 @@ impl Engine {
 }
 
 /// What the event loop has gathered so far.
-#[derive(Default)]
-struct RunState {
+struct RunState<'m> {
+    /// The message as delivered: sieve-rs edits its parsed copy in place,
+    /// so header edits are measured against these bytes.
+    original: &'m [u8],
     actions: Vec<Action>,
     /// Messages the engine built (edited main message, vacation replies,
     /// mailto notifications), by message id.
@@ -585,7 +592,16 @@ struct RunState {
     edited_message: Option<Vec<u8>>,
 }
 
-impl RunState {
+impl<'m> RunState<'m> {
+    fn new(original: &'m [u8]) -> RunState<'m> {
+        RunState {
+            original,
+            actions: Vec::new(),
+            created: Vec::new(),
+            edited_message: None,
+        }
+    }
+
     fn take_created(&mut self, message_id: usize) -> Option<Vec<u8>> {
         let index = self.created.iter().position(|(id, _)| *id == message_id)?;
         Some(self.created.swap_remove(index).1)
@@ -598,11 +614,24 @@ impl RunState {
             return;
         }
         if let Some(edited) = self.take_created(message_id) {
-            self.edited_message = Some(edited);
+            self.note_edited(edited);
         }
     }
 
-    fn send(&mut self, recipient: Recipient, message_id: usize, original: &mail_parser::Message<'_>) {
+    /// Record the edited main message and, once, what the edit changed.
+    fn note_edited(&mut self, edited: Vec<u8>) {
+        if !self
+            .actions
+            .iter()
+            .any(|action| matches!(action, Action::EditHeader { .. }))
+        {
+            let edit = header_edit(self.original, &edited);
+            self.actions.insert(0, edit);
+        }
+        self.edited_message = Some(edited);
+    }
+
+    fn send(&mut self, recipient: Recipient, message_id: usize) {
         let built = if message_id == 0 {
             None
         } else {
@@ -619,7 +648,7 @@ impl RunState {
                     .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
                     .unwrap_or_default(),
             }),
-            (Recipient::Address(to), Some(built)) if is_auto_reply(&built, original) => {
+            (Recipient::Address(to), Some(built)) if is_auto_reply(&built, self.original) => {
                 self.actions.push(Action::Vacation {
                     to,
                     message: String::from_utf8_lossy(&built).into_owned(),
@@ -627,7 +656,7 @@ impl RunState {
             }
             (recipient, built) => {
                 if let Some(edited) = built {
-                    self.edited_message = Some(edited);
+                    self.note_edited(edited);
                 }
                 let (address, list) = match recipient {
                     Recipient::Address(address) => (address, false),
@@ -637,37 +666,28 @@ impl RunState {
                 self.actions.push(Action::Redirect { address, list });
             }
         }
-        if let Some(edited) = &self.edited_message {
-            if !self
-                .actions
-                .iter()
-                .any(|action| matches!(action, Action::EditHeader { .. }))
-            {
-                let edit = header_edit(original, edited);
-                self.actions.insert(0, edit);
-            }
-        }
     }
 }
 
 /// sieve-rs builds vacation replies and redirects of an edited message the
 /// same way (a created message, then a send); a vacation reply is the one
 /// marked `Auto-Submitted: auto-replied` (RFC 3834) that the original was not.
-fn is_auto_reply(built: &[u8], original: &mail_parser::Message<'_>) -> bool {
-    let marked = |message: &mail_parser::Message<'_>| {
-        message
-            .header_raw("Auto-Submitted")
-            .is_some_and(|value| value.trim().eq_ignore_ascii_case("auto-replied"))
+fn is_auto_reply(built: &[u8], original: &[u8]) -> bool {
+    let marked = |raw: &[u8]| {
+        mail_parser::MessageParser::new()
+            .parse_headers(raw)
+            .is_some_and(|message| {
+                message
+                    .header_raw("Auto-Submitted")
+                    .is_some_and(|value| value.trim().eq_ignore_ascii_case("auto-replied"))
+            })
     };
-    let built_marked = mail_parser::MessageParser::new()
-        .parse_headers(built)
-        .is_some_and(|parsed| marked(&parsed));
-    built_marked && !marked(original)
+    marked(built) && !marked(original)
 }
 
 /// The header fields an edited message gained and lost, as a multiset
 /// difference of (name, raw value) pairs.
-fn header_edit(original: &mail_parser::Message<'_>, edited: &[u8]) -> Action {
+fn header_edit(original: &[u8], edited: &[u8]) -> Action {
     let fields = |message: &mail_parser::Message<'_>| -> Vec<HeaderField> {
         message
             .root_part()
@@ -683,11 +703,14 @@ fn header_edit(original: &mail_parser::Message<'_>, edited: &[u8]) -> Action {
             })
             .collect()
     };
-    let before = fields(original);
-    let after = mail_parser::MessageParser::new()
-        .parse_headers(edited)
-        .map(|parsed| fields(&parsed))
-        .unwrap_or_default();
+    let fields_of = |raw: &[u8]| {
+        mail_parser::MessageParser::new()
+            .parse_headers(raw)
+            .map(|parsed| fields(&parsed))
+            .unwrap_or_default()
+    };
+    let before = fields_of(original);
+    let after = fields_of(edited);
     let mut deleted = before.clone();
     let mut added = Vec::new();
     for field in after {
@@ -702,6 +725,26 @@ fn header_edit(original: &mail_parser::Message<'_>, edited: &[u8]) -> Action {
         }
     }
     Action::EditHeader { added, deleted }
+}
+
+/// sieve-rs runs on an empty stand-in when mail-parser cannot parse the
+/// input at all, and bytes without a single header field are no mail
+/// either (mail-parser turns any leading bytes into a header, so the name
+/// is checked against RFC 5322's field-name): the `imip` test cannot be
+/// answered for them.
+fn is_rfc5322(message: &mail_parser::Message<'_>) -> bool {
+    let field_name = |name: &str| {
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|byte| (33..=126).contains(&byte) && byte != b':')
+    };
+    !message.raw_message.is_empty()
+        && message
+            .root_part()
+            .headers()
+            .iter()
+            .any(|header| field_name(header.name()))
 }
 
 fn runtime_failure(error: &RuntimeError) -> Failure {
@@ -799,6 +842,10 @@ pub fn compile(source: &str) -> Result<CompiledScript, CompileError> {
 }
 
 /// Run a compiled script on a message with the default engine.
-pub fn run(script: &CompiledScript, message: &[u8], envelope: &Envelope) -> Result<Outcome, RunError> {
+pub fn run(
+    script: &CompiledScript,
+    message: &[u8],
+    envelope: &Envelope,
+) -> Result<Outcome, RunError> {
     default_engine().run(script, message, envelope)
 }

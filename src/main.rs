@@ -8,10 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use sieve_imip::engine::{Action, Engine, Envelope, Outcome};
+use sieve_imip::engine::{Engine, Envelope, Outcome};
 
 #[derive(Parser)]
-#[command(name = "sieve-imip", version, about = "Sieve `imip` test: recognise, validate and route iMIP calendar mail")]
+#[command(
+    name = "sieve-imip",
+    version,
+    about = "Sieve `imip` test: recognise, validate and route iMIP calendar mail"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,7 +58,16 @@ fn main() -> ExitCode {
             json,
             from,
             to,
-        } => test(&script, &messages, json, Envelope { from, to, ..Envelope::default() }),
+        } => test(
+            &script,
+            &messages,
+            json,
+            Envelope {
+                from,
+                to,
+                ..Envelope::default()
+            },
+        ),
     }
 }
 
@@ -76,7 +89,13 @@ fn check(scripts: &[PathBuf]) -> ExitCode {
             Err(code) => return code,
         };
         if let Err(error) = engine.compile(&source) {
-            eprintln!("{}:{}:{}: error: {}", path.display(), error.line, error.column, error.kind);
+            eprintln!(
+                "{}:{}:{}: error: {}",
+                path.display(),
+                error.line,
+                error.column,
+                error.kind
+            );
             status = ExitCode::from(1);
         }
     }
@@ -92,7 +111,13 @@ fn test(script: &Path, messages: &[PathBuf], json: bool, envelope: Envelope) -> 
     let compiled = match engine.compile(&source) {
         Ok(compiled) => compiled,
         Err(error) => {
-            eprintln!("{}:{}:{}: error: {}", script.display(), error.line, error.column, error.kind);
+            eprintln!(
+                "{}:{}:{}: error: {}",
+                script.display(),
+                error.line,
+                error.column,
+                error.kind
+            );
             return ExitCode::from(1);
         }
     };

@@ -94,7 +94,8 @@ fn folders(script: &str, message: &str) -> Vec<String> {
 
 /// `if <test> { fileinto "yes"; }` on `message`: did the test hold?
 fn holds(test: &str, requires: &str, message: &str) -> bool {
-    let script = format!("require [\"imip\", \"fileinto\"{requires}];\nif {test} {{ fileinto \"yes\"; }}\n");
+    let script =
+        format!("require [\"imip\", \"fileinto\"{requires}];\nif {test} {{ fileinto \"yes\"; }}\n");
     folders(&script, message) == ["yes"]
 }
 
@@ -105,7 +106,11 @@ fn every_item_with_is_contains_matches() {
         ("imip :present", PLAIN, false),
         ("imip :method \"REQUEST\"", REQUEST, true),
         ("imip :method \"request\"", REQUEST, true),
-        ("imip :comparator \"i;octet\" :method \"request\"", REQUEST, false),
+        (
+            "imip :comparator \"i;octet\" :method \"request\"",
+            REQUEST,
+            false,
+        ),
         ("imip :contains :method \"QUES\"", REQUEST, true),
         ("imip :matches :method \"RE*\"", REQUEST, true),
         ("imip :matches :method \"*\"", PLAIN, false),
@@ -117,11 +122,23 @@ fn every_item_with_is_contains_matches() {
         ("imip :uid \"lunch-42@example.com\"", REQUEST, true),
         ("imip :uid \"todo-7@example.com\"", PUBLISH_MIXED, true),
         ("imip :uid :contains \"series-1\"", PUBLISH_MIXED, true),
-        ("imip :comparator \"i;octet\" :uid \"LUNCH-42@example.com\"", REQUEST, false),
+        (
+            "imip :comparator \"i;octet\" :uid \"LUNCH-42@example.com\"",
+            REQUEST,
+            false,
+        ),
         ("imip :organizer \"alice@example.com\"", REQUEST, true),
         ("imip :organizer \"carol@example.net\"", PUBLISH_MIXED, true),
-        ("imip :organizer :matches \"*@example.com\"", PUBLISH_MIXED, true),
-        ("imip :organizer \"mallory@example.com\"", PUBLISH_MIXED, false),
+        (
+            "imip :organizer :matches \"*@example.com\"",
+            PUBLISH_MIXED,
+            true,
+        ),
+        (
+            "imip :organizer \"mallory@example.com\"",
+            PUBLISH_MIXED,
+            false,
+        ),
         ("imip :reason \"method-mismatch\"", PUBLISH_MIXED, true),
         ("imip :reason \"method-mismatch\"", REQUEST, false),
         ("imip :reason :matches \"*\"", PLAIN, false),
@@ -139,16 +156,56 @@ fn every_item_with_is_contains_matches() {
 fn relational_value_and_count() {
     let numeric = ", \"relational\", \"comparator-i;ascii-numeric\"";
     let cases: &[(&str, &str, bool)] = &[
-        ("imip :value \"ge\" :comparator \"i;ascii-numeric\" :risk \"0\"", REQUEST, true),
-        ("imip :value \"gt\" :comparator \"i;ascii-numeric\" :risk \"0\"", REQUEST, false),
-        ("imip :value \"ge\" :comparator \"i;ascii-numeric\" :risk \"1\"", PUBLISH_MIXED, true),
-        ("imip :value \"lt\" :comparator \"i;ascii-numeric\" :risk \"101\"", PLAIN, false),
-        ("imip :count \"eq\" :comparator \"i;ascii-numeric\" :component \"3\"", PUBLISH_MIXED, true),
-        ("imip :count \"eq\" :comparator \"i;ascii-numeric\" :component \"1\"", REQUEST, true),
-        ("imip :count \"eq\" :comparator \"i;ascii-numeric\" :uid \"3\"", PUBLISH_MIXED, true),
-        ("imip :count \"ge\" :comparator \"i;ascii-numeric\" :reason \"1\"", PUBLISH_MIXED, true),
-        ("imip :count \"eq\" :comparator \"i;ascii-numeric\" :reason \"0\"", REQUEST, true),
-        ("imip :count \"eq\" :comparator \"i;ascii-numeric\" :method \"1\"", REQUEST, true),
+        (
+            "imip :value \"ge\" :comparator \"i;ascii-numeric\" :risk \"0\"",
+            REQUEST,
+            true,
+        ),
+        (
+            "imip :value \"gt\" :comparator \"i;ascii-numeric\" :risk \"0\"",
+            REQUEST,
+            false,
+        ),
+        (
+            "imip :value \"ge\" :comparator \"i;ascii-numeric\" :risk \"1\"",
+            PUBLISH_MIXED,
+            true,
+        ),
+        (
+            "imip :value \"lt\" :comparator \"i;ascii-numeric\" :risk \"101\"",
+            PLAIN,
+            false,
+        ),
+        (
+            "imip :count \"eq\" :comparator \"i;ascii-numeric\" :component \"3\"",
+            PUBLISH_MIXED,
+            true,
+        ),
+        (
+            "imip :count \"eq\" :comparator \"i;ascii-numeric\" :component \"1\"",
+            REQUEST,
+            true,
+        ),
+        (
+            "imip :count \"eq\" :comparator \"i;ascii-numeric\" :uid \"3\"",
+            PUBLISH_MIXED,
+            true,
+        ),
+        (
+            "imip :count \"ge\" :comparator \"i;ascii-numeric\" :reason \"1\"",
+            PUBLISH_MIXED,
+            true,
+        ),
+        (
+            "imip :count \"eq\" :comparator \"i;ascii-numeric\" :reason \"0\"",
+            REQUEST,
+            true,
+        ),
+        (
+            "imip :count \"eq\" :comparator \"i;ascii-numeric\" :method \"1\"",
+            REQUEST,
+            true,
+        ),
         ("imip :value \"gt\" :method \"P\"", PUBLISH_MIXED, true),
         ("imip :value \"lt\" :method \"P\"", PUBLISH_MIXED, false),
     ];
@@ -217,22 +274,37 @@ if imip :method "REQUEST" {
     let outcome = run(&compiled, REQUEST.as_bytes(), &Envelope::default()).expect("run");
     let kinds: Vec<&Action> = outcome.actions.iter().collect();
     assert!(
-        kinds.iter().any(|action| matches!(action, Action::EditHeader { added, .. }
+        kinds
+            .iter()
+            .any(|action| matches!(action, Action::EditHeader { added, .. }
             if added.iter().any(|field| field.name == "X-iMIP" && field.value == "request"))),
         "{kinds:?}"
     );
-    assert!(kinds.iter().any(|action| matches!(action, Action::FileInto { folder, create: true, flags, .. }
-        if folder == "Calendar" && flags == &["\\Flagged".to_string()])), "{kinds:?}");
+    assert!(
+        kinds.iter().any(
+            |action| matches!(action, Action::FileInto { folder, create: true, flags, .. }
+        if folder == "Calendar" && flags == &["\\Flagged".to_string()])
+        ),
+        "{kinds:?}"
+    );
     assert!(kinds.iter().any(|action| matches!(action, Action::Redirect { address, .. } if address == "assistant@example.org")));
-    assert!(kinds.iter().any(|action| matches!(action, Action::Keep { .. })));
-    assert!(outcome.edited_message.as_deref().is_some_and(|m| m.windows(6).any(|w| w == b"X-iMIP")));
+    assert!(kinds
+        .iter()
+        .any(|action| matches!(action, Action::Keep { .. })));
+    assert!(outcome
+        .edited_message
+        .as_deref()
+        .is_some_and(|m| m.windows(6).any(|w| w == b"X-iMIP")));
 
     let outcome = run(&compiled, PUBLISH_MIXED.as_bytes(), &Envelope::default()).expect("run");
     assert_eq!(outcome.actions, [Action::Discard]);
     let outcome = run(&compiled, PLAIN.as_bytes(), &Envelope::default()).expect("run");
     assert_eq!(
         outcome.actions,
-        [Action::Reject { reason: "no thanks".into(), extended: false }]
+        [Action::Reject {
+            reason: "no thanks".into(),
+            extended: false
+        }]
     );
 }
 
@@ -251,8 +323,21 @@ if imip :method "REQUEST" {
         ..Envelope::default()
     };
     let outcome = run(&compiled, REQUEST.as_bytes(), &envelope).expect("run");
-    assert!(outcome.actions.iter().any(|a| matches!(a, Action::Vacation { to, .. } if to == "alice@example.com")), "{:?}", outcome.actions);
-    assert!(outcome.actions.iter().any(|a| matches!(a, Action::Notify { method, .. } if method.contains("pager@example.org"))), "{:?}", outcome.actions);
+    assert!(
+        outcome
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Vacation { to, .. } if to == "alice@example.com")),
+        "{:?}",
+        outcome.actions
+    );
+    assert!(
+        outcome.actions.iter().any(
+            |a| matches!(a, Action::Notify { method, .. } if method.contains("pager@example.org"))
+        ),
+        "{:?}",
+        outcome.actions
+    );
     assert!(outcome.is_kept());
 
     let script = "require [\"imip\", \"ihave\", \"fileinto\"];\n\
@@ -260,8 +345,14 @@ if imip :method "REQUEST" {
     let compiled = compile(script).expect("compiles");
     let outcome = run(&compiled, REQUEST.as_bytes(), &Envelope::default()).expect("run");
     assert_eq!(outcome.actions, [Action::Keep { flags: vec![] }]);
-    assert!(outcome.failure.as_ref().is_some_and(|f| f.detail.contains("calendar mail not allowed")));
-    assert!(outcome.abandoned.iter().any(|a| matches!(a, Action::FileInto { .. })));
+    assert!(outcome
+        .failure
+        .as_ref()
+        .is_some_and(|f| f.detail.contains("calendar mail not allowed")));
+    assert!(outcome
+        .abandoned
+        .iter()
+        .any(|a| matches!(a, Action::FileInto { .. })));
 }
 
 #[test]
@@ -287,7 +378,9 @@ if mailboxexists "Elsewhere" { fileinto "wrong"; }
 "#;
     let compiled = engine.compile(script).expect("compiles");
     assert!(!compiled.uses_imip());
-    let outcome = engine.run(&compiled, REQUEST.as_bytes(), &Envelope::default()).expect("run");
+    let outcome = engine
+        .run(&compiled, REQUEST.as_bytes(), &Envelope::default())
+        .expect("run");
     let folders: Vec<&str> = outcome
         .actions
         .iter()
@@ -299,15 +392,20 @@ if mailboxexists "Elsewhere" { fileinto "wrong"; }
     assert_eq!(folders, ["uid/lunch-42@example.com", "exists"]);
 
     // A missing required include is a runtime error: the message is kept.
-    let compiled = engine.compile("require \"include\";\ninclude \"nowhere\";\ndiscard;\n").expect("compiles");
-    let outcome = engine.run(&compiled, REQUEST.as_bytes(), &Envelope::default()).expect("run");
+    let compiled = engine
+        .compile("require \"include\";\ninclude \"nowhere\";\ndiscard;\n")
+        .expect("compiles");
+    let outcome = engine
+        .run(&compiled, REQUEST.as_bytes(), &Envelope::default())
+        .expect("run");
     assert_eq!(outcome.actions, [Action::Keep { flags: vec![] }]);
     assert!(outcome.failure.is_some());
 }
 
 #[test]
 fn unparsable_or_hostile_messages_are_kept_with_a_reason() {
-    let script = compile("require [\"imip\", \"fileinto\"];\nif not imip :present { discard; }\n").expect("compiles");
+    let script = compile("require [\"imip\", \"fileinto\"];\nif not imip :present { discard; }\n")
+        .expect("compiles");
     // Not mail at all: nothing to analyse, kept, the reason visible.
     for message in [&b""[..], b"\x00\x01\x02\xff\xfe", b"\r\n\r\n"] {
         let outcome = run(&script, message, &Envelope::default()).expect("run");
@@ -339,7 +437,11 @@ fn one_script_from_eight_threads() {
     let messages = [REQUEST, PUBLISH_MIXED, PLAIN];
     let sequential: Vec<Vec<Action>> = messages
         .iter()
-        .map(|m| run(&script, m.as_bytes(), &Envelope::default()).expect("run").actions)
+        .map(|m| {
+            run(&script, m.as_bytes(), &Envelope::default())
+                .expect("run")
+                .actions
+        })
         .collect();
     let threads: Vec<_> = (0..8)
         .map(|thread| {
@@ -348,7 +450,9 @@ fn one_script_from_eight_threads() {
                 (0..200)
                     .map(|round| {
                         let index = (thread + round) % messages.len();
-                        let outcome = run(&script, messages[index].as_bytes(), &Envelope::default()).expect("run");
+                        let outcome =
+                            run(&script, messages[index].as_bytes(), &Envelope::default())
+                                .expect("run");
                         (index, outcome.actions)
                     })
                     .collect::<Vec<_>>()
@@ -360,4 +464,50 @@ fn one_script_from_eight_threads() {
             assert_eq!(actions, sequential[index]);
         }
     }
+}
+
+/// sieve-rs's own `environment` test only honours the last key of a list;
+/// the lowering must give RFC 5228 semantics: any key matching holds.
+#[test]
+fn key_lists_match_on_any_key() {
+    let cases: &[(&str, &str, bool)] = &[
+        (
+            "imip :method [\"REQUEST\", \"PUBLISH\", \"ADD\"]",
+            REQUEST,
+            true,
+        ),
+        (
+            "imip :method [\"PUBLISH\", \"REQUEST\", \"ADD\"]",
+            REQUEST,
+            true,
+        ),
+        ("imip :method [\"PUBLISH\", \"ADD\"]", REQUEST, false),
+        (
+            "not imip :method [\"REQUEST\", \"PUBLISH\"]",
+            REQUEST,
+            false,
+        ),
+        (
+            "imip :component [\"VTODO\", \"VJOURNAL\"]",
+            PUBLISH_MIXED,
+            true,
+        ),
+        ("imip :component [\"VTODO\", \"VJOURNAL\"]", REQUEST, false),
+        (
+            "imip :uid :matches [\"todo-*\", \"nothing\"]",
+            PUBLISH_MIXED,
+            true,
+        ),
+        ("imip :value \"gt\" :method [\"Z\", \"A\"]", REQUEST, true),
+    ];
+    for (test, message, expected) in cases {
+        assert_eq!(
+            holds(test, ", \"relational\"", message),
+            *expected,
+            "{test}"
+        );
+    }
+    let script = "require [\"imip\", \"fileinto\", \"variables\"];\n\
+                  if imip :matches :method [\"RE*\", \"*\"] { fileinto \"first/${1}\"; }\n";
+    assert_eq!(folders(script, REQUEST), ["first/QUEST"]);
 }

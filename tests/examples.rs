@@ -9,15 +9,20 @@ use sieve_imip::{compile, run, Envelope};
 #[test]
 fn examples_give_the_expected_actions() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let table = std::fs::read_to_string(root.join("scripts-examples/expected.tsv")).expect("expected.tsv");
+    let table =
+        std::fs::read_to_string(root.join("scripts-examples/expected.tsv")).expect("expected.tsv");
     let mut covered = BTreeSet::new();
     let mut failures = Vec::new();
-    for line in table.lines().filter(|line| !line.starts_with('#') && !line.trim().is_empty()) {
+    for line in table
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+    {
         let fields: Vec<&str> = line.split('\t').collect();
         let [script_name, sample, expected] = fields[..] else {
             panic!("bad row: {line}");
         };
-        let source = std::fs::read_to_string(root.join("scripts-examples").join(script_name)).expect("script");
+        let source = std::fs::read_to_string(root.join("scripts-examples").join(script_name))
+            .expect("script");
         let script = compile(&source).unwrap_or_else(|error| panic!("{script_name}:{error}"));
         let message = std::fs::read(root.join("samples").join(sample)).expect("sample");
         let envelope = Envelope {
@@ -28,7 +33,9 @@ fn examples_give_the_expected_actions() {
         let actual: Vec<String> = outcome.actions.iter().map(ToString::to_string).collect();
         let actual = actual.join("; ");
         if actual != expected {
-            failures.push(format!("{script_name} on {sample}:\n  expected {expected}\n  actual   {actual}"));
+            failures.push(format!(
+                "{script_name} on {sample}:\n  expected {expected}\n  actual   {actual}"
+            ));
         }
         covered.insert(script_name.to_string());
     }
@@ -37,6 +44,9 @@ fn examples_give_the_expected_actions() {
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
         .filter(|name| name.ends_with(".sieve"))
         .collect();
-    assert_eq!(scripts, covered, "every example script needs rows in expected.tsv");
+    assert_eq!(
+        scripts, covered,
+        "every example script needs rows in expected.tsv"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -39,6 +39,8 @@ pub(crate) struct ImipTest {
     pub match_type: MatchType,
     /// The key list as written.
     pub keys: Option<Span>,
+    /// Each string of the key list.
+    pub key_strings: Vec<Span>,
 }
 
 /// The tagged arguments seen so far.
@@ -78,10 +80,11 @@ pub(crate) fn imip_test(
     let has_keys = cursor
         .peek()
         .is_some_and(|token| token.is_string() || token.kind == TokenKind::BracketOpen);
-    let keys = if has_keys {
-        Some(key_list(cursor)?)
+    let (keys, key_strings) = if has_keys {
+        let (keys, strings) = key_list(cursor)?;
+        (Some(keys), strings)
     } else {
-        None
+        (None, Vec::new())
     };
     if let Some(keys) = keys {
         end = keys.end;
@@ -142,6 +145,7 @@ pub(crate) fn imip_test(
             .match_type
             .map_or(MatchType::Default, |(match_type, _)| match_type),
         keys,
+        key_strings,
     })
 }
 
@@ -332,11 +336,11 @@ fn relational_operator(cursor: &mut Cursor<'_>) -> Result<(&'static str, usize),
 }
 
 /// `key-list = string-list`
-fn key_list(cursor: &mut Cursor<'_>) -> Result<Span, ScriptError> {
+fn key_list(cursor: &mut Cursor<'_>) -> Result<(Span, Vec<Span>), ScriptError> {
     let start = cursor
         .peek()
         .map_or(cursor.source.len(), |token| token.span.start);
-    string_list(cursor).map_err(|error| match error.kind {
+    let strings = string_list(cursor).map_err(|error| match error.kind {
         ScriptErrorKind::Syntax { found, .. } => ScriptError {
             kind: ScriptErrorKind::BadKeyList { found },
             ..error
@@ -344,5 +348,5 @@ fn key_list(cursor: &mut Cursor<'_>) -> Result<Span, ScriptError> {
         _ => error,
     })?;
     let end = cursor.last_end().unwrap_or(start);
-    Ok(Span { start, end })
+    Ok((Span { start, end }, strings))
 }

@@ -183,6 +183,10 @@ fn lower_test(emitter: &mut Emitter<'_>, test: &ImipTest, names: &ReservedNames)
     }
 
     let slot_count = test.item.slots();
+    if test.key_strings.len() > 1 {
+        lower_key_list(emitter, test, names, origin);
+        return;
+    }
     if slot_count <= 1 {
         let head = environment_head(test, names.value_name(test.item));
         emitter.write(&head, origin);
@@ -207,6 +211,55 @@ fn lower_test(emitter: &mut Emitter<'_>, test: &ImipTest, names: &ReservedNames)
         emitter.copy(keys);
     }
     emitter.write(")", origin);
+}
+
+/// A test with several keys becomes one `environment` test per key (and
+/// per slot), joined by `anyof`: sieve-rs 0.7.3's `environment` and
+/// `string` tests only honour the last key of a key list (a matching key's
+/// result is overwritten by the next key's), so a key list cannot be handed
+/// to it as written. `anyof` stops at the first test that holds, which also
+/// leaves the match variables of the first matching key, as RFC 5228 wants.
+fn lower_key_list(
+    emitter: &mut Emitter<'_>,
+    test: &ImipTest,
+    names: &ReservedNames,
+    origin: usize,
+) {
+    let slot_count = test.item.slots();
+    let slot_names: Vec<&str> = if slot_count <= 1 {
+        vec![names.value_name(test.item)]
+    } else {
+        (1..=slot_count)
+            .filter_map(|slot| names.slot_name(test.item, slot))
+            .collect()
+    };
+    let lowered_start = emitter.text.len();
+    emitter.write("anyof(", origin);
+    let mut first = true;
+    for name in slot_names {
+        let head = environment_head(test, name);
+        for key in &test.key_strings {
+            if !first {
+                emitter.write(", ", origin);
+            }
+            first = false;
+            emitter.write(&head, origin);
+            emitter.write(" ", origin);
+            emitter.copy(*key);
+        }
+    }
+    emitter.write(")", origin);
+    // Keep the lines after the test where the author wrote them: pad with
+    // the newlines the test spanned that the repeated keys did not bring.
+    let count_newlines = |text: &str| text.bytes().filter(|byte| *byte == b'\n').count();
+    let spanned = emitter
+        .source
+        .get(test.span.start..test.span.end)
+        .map_or(0, count_newlines);
+    let written = emitter.text.get(lowered_start..).map_or(0, count_newlines);
+    if spanned > written {
+        emitter.write(&"\n".repeat(spanned - written), origin);
+    }
 }
 
 /// `environment [MATCH-TYPE] [COMPARATOR] "<name>"`: sieve-rs wants every
@@ -257,6 +310,7 @@ mod tests {
             comparator: None,
             match_type: MatchType::Default,
             keys: Some(Span { start: 17, end: 20 }),
+            key_strings: vec![Span { start: 17, end: 20 }],
         };
         let names = ReservedNames::global();
         let lowering = lower(source, &[test], names);

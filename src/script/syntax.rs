@@ -7,7 +7,7 @@
 
 use super::error::{ScriptError, ScriptErrorKind};
 use super::imip_test::{imip_test, ImipTest};
-use super::lexer::{Token, TokenKind};
+use super::lexer::{Span, Token, TokenKind};
 use super::position::author_position;
 
 /// Deeper nesting than this is left to sieve-rs (whose own limits are far
@@ -297,25 +297,30 @@ impl Walker<'_> {
 }
 
 /// `string-list = "[" string *("," string) "]" / string`
-pub(crate) fn string_list(cursor: &mut Cursor<'_>) -> Result<(), ScriptError> {
-    if cursor.peek().is_some_and(|token| token.is_string()) {
+///
+/// Returns the span of each string in the list.
+pub(crate) fn string_list(cursor: &mut Cursor<'_>) -> Result<Vec<Span>, ScriptError> {
+    if let Some(token) = cursor.peek().filter(|token| token.is_string()) {
+        let span = token.span;
         cursor.next();
-        return Ok(());
+        return Ok(vec![span]);
     }
     if cursor.eat(TokenKind::BracketOpen).is_none() {
         return Err(cursor.syntax_error("a string or '['"));
     }
+    let mut strings = Vec::new();
     // Each round consumes a string and a separator, so the loop ends.
     loop {
-        if !cursor.peek().is_some_and(|token| token.is_string()) {
+        let Some(token) = cursor.peek().filter(|token| token.is_string()) else {
             return Err(cursor.syntax_error("a string"));
-        }
+        };
+        strings.push(token.span);
         cursor.next();
         if cursor.eat(TokenKind::Comma).is_some() {
             continue;
         }
         if cursor.eat(TokenKind::BracketClose).is_some() {
-            return Ok(());
+            return Ok(strings);
         }
         return Err(cursor.syntax_error("',' or ']'"));
     }
