@@ -3,9 +3,9 @@
 
 use mail_parser::Message;
 
-use crate::calendar::{parse_calendar, CalendarObject};
+use crate::calendar::{looks_like_icalendar, parse_calendar, CalendarObject};
 use crate::finding::{Finding, Reason};
-use crate::message::{locate_imip, Located};
+use crate::message::{locate_imip, normalize_line_endings, Located, LocatedBy, LocatedObject};
 use crate::script::{Item, ItemSet};
 use crate::validate::{score, Config, ScoredFinding};
 
@@ -68,6 +68,7 @@ pub struct Analysis {
     pub suspicious: bool,
     depth: Depth,
     raw_findings: Vec<Finding>,
+    bare_calendar: bool,
 }
 
 impl Analysis {
@@ -83,9 +84,64 @@ impl Analysis {
             suspicious: false,
             depth: Depth::Locate,
             raw_findings,
+            bare_calendar: false,
         };
         analysis.deepen(message, config, depth);
         analysis
+    }
+
+    /// Analyse an input file fully: an RFC 5322 message, or a bare
+    /// iCalendar object (recognised by its content, not its name).
+    pub fn of_input(input: &[u8], config: &Config) -> Analysis {
+        if looks_like_icalendar(input) {
+            return Analysis::of_calendar_text(&String::from_utf8_lossy(input), config);
+        }
+        let normalized = normalize_line_endings(input);
+        match mail_parser::MessageParser::new().parse(normalized.as_ref()) {
+            Some(message) => Analysis::of(&message, config, Depth::Validate),
+            None => Analysis::of_calendar_text("", config),
+        }
+    }
+
+    /// Analyse a bare iCalendar object (a `.ics` file): iMIP when it has a
+    /// METHOD, as if a message carried it alone.
+    pub fn of_calendar_text(text: &str, config: &Config) -> Analysis {
+        let calendar = parse_calendar(text, &config.calendar_limits);
+        let object = calendar.method.clone().map(|method| LocatedObject {
+            located_by: LocatedBy::Structure,
+            part: String::new(),
+            part_id: 0,
+            text: text.to_string(),
+            method: Some(method.clone()),
+            parameter_method: None,
+            object_method: Some(method),
+            uid: calendar.components.iter().find_map(|c| c.uid.clone()),
+        });
+        let raw_findings = if object.is_some() {
+            calendar.findings.clone()
+        } else {
+            Vec::new()
+        };
+        let mut analysis = Analysis {
+            located: Located {
+                object,
+                ..Located::default()
+            },
+            calendar: Some(calendar),
+            findings: Vec::new(),
+            risk: 0,
+            suspicious: false,
+            depth: Depth::Model,
+            raw_findings,
+            bare_calendar: true,
+        };
+        analysis.finish(config);
+        analysis
+    }
+
+    /// True when the input was a bare iCalendar object, not a message.
+    pub fn is_bare_calendar(&self) -> bool {
+        self.bare_calendar
     }
 
     /// Run the stages between the current depth and `depth`.
@@ -101,6 +157,11 @@ impl Analysis {
         if depth > self.depth {
             self.depth = Depth::Validate;
         }
+        self.finish(config);
+    }
+
+    /// Weigh the findings into the risk score.
+    fn finish(&mut self, config: &Config) {
         let (findings, risk) = score(&self.raw_findings, config);
         self.findings = findings;
         self.risk = risk;

@@ -37,6 +37,7 @@ pub mod finding;
 pub mod headers;
 pub mod message;
 pub mod recurrence;
+pub mod report;
 pub mod script;
 pub mod validate;
 

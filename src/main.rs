@@ -7,8 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
 use sieve_imip::engine::{Engine, Envelope, Outcome};
+use sieve_imip::report::Report;
+use sieve_imip::{Analysis, Config};
 
 #[derive(Parser)]
 #[command(
@@ -45,7 +48,42 @@ enum Command {
         /// Envelope recipient (RCPT TO), the user whose script runs.
         #[arg(long, value_name = "ADDRESS")]
         to: Option<String>,
+        #[command(flatten)]
+        validation: ValidationArgs,
     },
+    /// Show what was found in messages or bare iCalendar files, and why.
+    Analyze {
+        /// RFC 5322 messages or bare iCalendar (.ics) files, recognised by content.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per input per line (JSON Lines).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        validation: ValidationArgs,
+    },
+}
+
+/// Options that configure the analysis.
+#[derive(Args)]
+struct ValidationArgs {
+    /// The analysis clock, as RFC 3339 (default: now).
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+}
+
+impl ValidationArgs {
+    fn config(&self) -> Result<Config, ExitCode> {
+        let mut config = Config::default();
+        if let Some(now) = &self.now {
+            let parsed = DateTime::parse_from_rfc3339(now).map_err(|error| {
+                eprintln!("error: --now {now:?} is not an RFC 3339 date-time: {error}");
+                ExitCode::from(2)
+            })?;
+            config.now = Some(parsed.with_timezone(&Utc));
+        }
+        Ok(config)
+    }
 }
 
 fn main() -> ExitCode {
@@ -58,17 +96,62 @@ fn main() -> ExitCode {
             json,
             from,
             to,
-        } => test(
-            &script,
-            &messages,
+            validation,
+        } => match validation.config() {
+            Ok(config) => test(
+                Engine::new().with_config(config),
+                &script,
+                &messages,
+                json,
+                Envelope {
+                    from,
+                    to,
+                    ..Envelope::default()
+                },
+            ),
+            Err(code) => code,
+        },
+        Command::Analyze {
+            files,
             json,
-            Envelope {
-                from,
-                to,
-                ..Envelope::default()
-            },
-        ),
+            validation,
+        } => match validation.config() {
+            Ok(config) => analyze(&config, &files, json),
+            Err(code) => code,
+        },
     }
+}
+
+/// Exit 1 when any input is suspicious, so scripts can act on it.
+fn analyze(config: &Config, files: &[PathBuf], json: bool) -> ExitCode {
+    let mut status = ExitCode::SUCCESS;
+    for path in files {
+        let input = match std::fs::read(path) {
+            Ok(input) => input,
+            Err(error) => {
+                eprintln!("{}: error: cannot read: {error}", path.display());
+                return ExitCode::from(2);
+            }
+        };
+        let analysis = Analysis::of_input(&input, config);
+        let name = path.display().to_string();
+        let report = Report::new(&name, &analysis);
+        if report.suspicious {
+            status = ExitCode::from(1);
+        }
+        if json {
+            match serde_json::to_string(&report) {
+                Ok(line) => println!("{line}"),
+                Err(error) => {
+                    eprintln!("{name}: error: cannot serialise the report: {error}");
+                    return ExitCode::from(2);
+                }
+            }
+        } else {
+            print!("{}", report.to_text());
+        }
+    }
+    status
 }
 
 fn read_text(path: &Path) -> Result<String, ExitCode> {
@@ -102,8 +185,13 @@ fn check(scripts: &[PathBuf]) -> ExitCode {
     status
 }
 
-fn test(script: &Path, messages: &[PathBuf], json: bool, envelope: Envelope) -> ExitCode {
-    let engine = Engine::new();
+fn test(
+    engine: Engine,
+    script: &Path,
+    messages: &[PathBuf],
+    json: bool,
+    envelope: Envelope,
+) -> ExitCode {
     let source = match read_text(script) {
         Ok(source) => source,
         Err(code) => return code,

@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use sieve_imip::calendar::{parse_calendar, CalendarLimits};
 use sieve_imip::message::{locate_imip, normalize_line_endings, Located};
 
 fn corpus_dir() -> PathBuf {
@@ -66,16 +67,14 @@ fn locate_file(path: &Path) -> Result<Located, String> {
     Ok(locate_imip(&message))
 }
 
-/// The first component kind in the located text, found by a plain scan of
-/// BEGIN lines.
-// TODO(lead): once the calendar model is merged, take the component from the
-// model (its first component's kind) instead of this scan.
+/// The kind of the object's first scheduled component, from the model.
 fn first_component(located: &Located) -> Option<String> {
     let text = &located.object.as_ref()?.text;
-    text.lines()
-        .filter_map(|line| line.trim_end().strip_prefix("BEGIN:"))
-        .map(str::to_ascii_uppercase)
-        .find(|kind| ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"].contains(&kind.as_str()))
+    let calendar = parse_calendar(text, &CalendarLimits::default());
+    calendar
+        .components
+        .first()
+        .map(|component| component.kind.as_str().to_string())
 }
 
 #[test]

@@ -1,0 +1,240 @@
+//! The analysis as `sieve-imip analyze` shows it: a stable JSON shape (one
+//! object per input) and a short human-readable block. Field names are
+//! documented in the README.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::calendar::{Attendee, CalAddress, DateValue, Organizer, SchedulingComponent};
+use crate::validate::ScoredFinding;
+
+/// One analysed input, ready to serialise.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    /// The input's name as given on the command line.
+    pub file: &'a str,
+    /// True when the input carries an iMIP object.
+    pub imip: bool,
+    /// Which rule located it: `imip-content-id-top`, `imip-content-id-part`,
+    /// `structure`, or `file` for a bare iCalendar file.
+    pub located_by: Option<&'a str>,
+    /// IMAP-style MIME part path of the object ("1", "1.2", ...).
+    pub part: Option<&'a str>,
+    /// The effective iTIP METHOD.
+    pub method: Option<&'a str>,
+    /// The scheduled components of the object.
+    pub components: Vec<ComponentReport<'a>>,
+    /// Calendars inside attached messages (forwards, bounces): not this
+    /// message's iMIP object.
+    pub embedded: Vec<EmbeddedReport<'a>>,
+    /// Every finding with its weight and explanation.
+    pub findings: &'a [ScoredFinding],
+    /// Sum of the weights, capped at 100.
+    pub risk: u32,
+    /// Whether the risk reaches the configured threshold.
+    pub suspicious: bool,
+}
+
+/// One VEVENT / VTODO / VJOURNAL / VFREEBUSY.
+#[derive(Debug, Serialize)]
+pub struct ComponentReport<'a> {
+    pub kind: &'static str,
+    pub uid: Option<&'a str>,
+    pub sequence: Option<u32>,
+    pub recurrence_id: Option<DateReport<'a>>,
+    pub dtstart: Option<DateReport<'a>>,
+    pub organizer: Option<OrganizerReport<'a>>,
+    pub attendees: Vec<AttendeeReport<'a>>,
+}
+
+/// A date or date-time as written, with its zone.
+#[derive(Debug, Serialize)]
+pub struct DateReport<'a> {
+    pub value: &'a str,
+    pub tzid: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrganizerReport<'a> {
+    pub address: &'a str,
+    pub cn: Option<&'a str>,
+    pub sent_by: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AttendeeReport<'a> {
+    pub address: &'a str,
+    pub cn: Option<&'a str>,
+    pub partstat: Option<&'a str>,
+    pub role: Option<&'a str>,
+    pub rsvp: Option<bool>,
+    pub sent_by: Option<&'a str>,
+    pub delegated_to: Vec<&'a str>,
+    pub delegated_from: Vec<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EmbeddedReport<'a> {
+    pub part: &'a str,
+    pub method: Option<&'a str>,
+}
+
+impl<'a> Report<'a> {
+    /// The report of one analysis.
+    pub fn new(file: &'a str, analysis: &'a Analysis) -> Report<'a> {
+        let object = analysis.located.object.as_ref();
+        let components = analysis
+            .calendar
+            .iter()
+            .flat_map(|calendar| &calendar.components)
+            .map(ComponentReport::new)
+            .collect();
+        Report {
+            file,
+            imip: analysis.is_imip(),
+            located_by: object.map(|object| {
+                if analysis.is_bare_calendar() {
+                    "file"
+                } else {
+                    object.located_by.as_str()
+                }
+            }),
+            part: object
+                .filter(|_| !analysis.is_bare_calendar())
+                .map(|object| object.part.as_str()),
+            method: object.and_then(|object| object.method.as_deref()),
+            components,
+            embedded: analysis
+                .located
+                .embedded
+                .iter()
+                .map(|calendar| EmbeddedReport {
+                    part: &calendar.part,
+                    method: calendar.method.as_deref(),
+                })
+                .collect(),
+            findings: &analysis.findings,
+            risk: analysis.risk,
+            suspicious: analysis.suspicious,
+        }
+    }
+
+    /// A short block for people: what was found, where, and why it is risky.
+    pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        let _ = match (self.imip, self.method) {
+            (true, method) => writeln!(
+                text,
+                "{}: iMIP {} (located by {}{})",
+                self.file,
+                method.unwrap_or("without METHOD"),
+                self.located_by.unwrap_or("?"),
+                self.part
+                    .map(|part| format!(", part {part}"))
+                    .unwrap_or_default()
+            ),
+            (false, _) => writeln!(text, "{}: not iMIP", self.file),
+        };
+        for component in &self.components {
+            let _ = write!(text, "  {}", component.kind);
+            if let Some(uid) = component.uid {
+                let _ = write!(text, " uid={uid}");
+            }
+            if let Some(sequence) = component.sequence {
+                let _ = write!(text, " sequence={sequence}");
+            }
+            if let Some(date) = &component.dtstart {
+                let _ = write!(text, " dtstart={}", date.value);
+                if let Some(tzid) = date.tzid {
+                    let _ = write!(text, " ({tzid})");
+                }
+            }
+            if let Some(organizer) = &component.organizer {
+                let _ = write!(text, " organizer={}", organizer.address);
+            }
+            let _ = writeln!(text, " attendees={}", component.attendees.len());
+        }
+        for calendar in &self.embedded {
+            let _ = writeln!(
+                text,
+                "  embedded calendar in part {} ({}), not this message's object",
+                calendar.part,
+                calendar.method.unwrap_or("no METHOD")
+            );
+        }
+        for finding in self.findings {
+            let _ = writeln!(
+                text,
+                "  {} (+{}): {}",
+                finding.reason, finding.weight, finding.detail
+            );
+        }
+        if self.imip {
+            let verdict = if self.suspicious { ", suspicious" } else { "" };
+            let _ = writeln!(text, "  risk {}{verdict}", self.risk);
+        }
+        text
+    }
+}
+
+impl<'a> ComponentReport<'a> {
+    fn new(component: &'a SchedulingComponent) -> ComponentReport<'a> {
+        ComponentReport {
+            kind: component.kind.as_str(),
+            uid: component.uid.as_deref(),
+            sequence: component.sequence,
+            recurrence_id: component.recurrence_id.as_ref().map(DateReport::new),
+            dtstart: component.dtstart.as_ref().map(DateReport::new),
+            organizer: component.organizer.as_ref().map(OrganizerReport::new),
+            attendees: component
+                .attendees
+                .iter()
+                .map(AttendeeReport::new)
+                .collect(),
+        }
+    }
+}
+
+impl<'a> DateReport<'a> {
+    fn new(date: &'a DateValue) -> DateReport<'a> {
+        DateReport {
+            value: &date.value,
+            tzid: date.tzid.as_deref(),
+        }
+    }
+}
+
+impl<'a> OrganizerReport<'a> {
+    fn new(organizer: &'a Organizer) -> OrganizerReport<'a> {
+        OrganizerReport {
+            address: organizer.address.as_str(),
+            cn: organizer.cn.as_deref(),
+            sent_by: organizer.sent_by.as_ref().map(CalAddress::as_str),
+        }
+    }
+}
+
+impl<'a> AttendeeReport<'a> {
+    fn new(attendee: &'a Attendee) -> AttendeeReport<'a> {
+        AttendeeReport {
+            address: attendee.address.as_str(),
+            cn: attendee.cn.as_deref(),
+            partstat: attendee.partstat.as_deref(),
+            role: attendee.role.as_deref(),
+            rsvp: attendee.rsvp,
+            sent_by: attendee.sent_by.as_ref().map(CalAddress::as_str),
+            delegated_to: attendee
+                .delegated_to
+                .iter()
+                .map(CalAddress::as_str)
+                .collect(),
+            delegated_from: attendee
+                .delegated_from
+                .iter()
+                .map(CalAddress::as_str)
+                .collect(),
+        }
+    }
+}
