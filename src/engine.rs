@@ -797,23 +797,24 @@ fn apply_envelope(context: &mut sieve::Context<'_>, envelope: &Envelope) -> Resu
 /// Put the analysis into the reserved environment items the lowered
 /// `imip` tests read. Only the items the script uses are filled.
 fn fill_items(context: &mut sieve::Context<'_>, analysis: &Analysis, items: ItemSet) {
-    let names = ReservedNames::global();
+    // The names live as long as the process: borrowed, never allocated.
+    let names: &'static ReservedNames = ReservedNames::global();
     for item in Item::ALL {
         if !items.contains(item) {
             continue;
         }
         let values = analysis.item_values(item);
+        // `:count` counts every value (one per component or finding); the
+        // match slots need each distinct value once.
+        context.set_env_variable(names.count_name(item), values.len().to_string());
         if item.slots() == 1 {
             let value = values.into_iter().next().unwrap_or_default();
-            let count = usize::from(!value.is_empty());
-            context.set_env_variable(names.value(item), value);
-            context.set_env_variable(names.count(item), count.to_string());
+            context.set_env_variable(names.value_name(item), value);
         } else {
-            // `:count` counts every value (one per component or finding);
-            // the match slots need each distinct value once.
-            context.set_env_variable(names.count(item), values.len().to_string());
             for (index, value) in distinct(values).take(item.slots()).enumerate() {
-                context.set_env_variable(names.slot(item, index.saturating_add(1)), value);
+                if let Some(name) = names.slot_name(item, index.saturating_add(1)) {
+                    context.set_env_variable(name, value);
+                }
             }
         }
     }
