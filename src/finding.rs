@@ -74,7 +74,9 @@ impl Reason {
 
     /// The reason with this name, if any.
     pub fn from_name(name: &str) -> Option<Reason> {
-        Reason::ALL.into_iter().find(|reason| reason.as_str() == name)
+        Reason::ALL
+            .into_iter()
+            .find(|reason| reason.as_str() == name)
     }
 }
 
