@@ -162,7 +162,7 @@ pub(super) fn unauthenticated_sender(
     let explain = |domain: &str| {
         if evaluated {
             format!(
-                "neither DKIM nor DMARC passed for the From domain {domain} according to the trusted {servers}: {summary}"
+                "the trusted {servers} reports no DKIM or DMARC pass for the From domain {domain} (it reports {summary})"
             )
         } else {
             format!(

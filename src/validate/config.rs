@@ -178,6 +178,14 @@ impl Config {
     /// The calendar lookup is not read from the file: it is code the
     /// embedder provides (the CLI builds one from `--calendar DIR`).
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        // Parsed twice: the first pass tells a text that is not TOML apart
+        // from a value of the wrong type, which the TOML error alone does not.
+        if let Err(error) = text.parse::<toml::Table>() {
+            return Err(ConfigError::Syntax {
+                line: error.span().map(|span| line_of(text, &span)).unwrap_or(1),
+                message: error.message().trim().to_owned(),
+            });
+        }
         let file: ConfigFile =
             toml::from_str(text).map_err(|error| ConfigError::from_toml(text, &error))?;
         file.apply(text, Config::default())

@@ -462,7 +462,7 @@ pub(super) fn not_invited(
     }
 
     let mut detail = format!(
-        "METHOD:REQUEST but none of the recipient's addresses ({}) is an ATTENDEE or the ORGANIZER: forwarded to them by someone else (From {})",
+        "METHOD:REQUEST but none of the recipient's addresses ({}) is an ATTENDEE or the ORGANIZER, so it reached them by forwarding (From {})",
         name_list(recipients.iter().map(CalAddress::as_str)),
         from_text(context.from)
     );
