@@ -55,12 +55,17 @@ impl HeaderEvidence {
     }
 }
 
-/// Read the top-level Authentication-Results and DKIM-Signature fields.
+/// Read the top-level Authentication-Results fields, and the DKIM-Signature
+/// fields when `read_signatures` (only step 7 needs them).
 ///
 /// The trusted block runs from the first field whose authserv-id is trusted
 /// down to the next `Received` field: see the module documentation of
 /// `validate` for why.
-pub(super) fn read_headers(message: &Message<'_>, config: &Config) -> HeaderEvidence {
+pub(super) fn read_headers(
+    message: &Message<'_>,
+    config: &Config,
+    read_signatures: bool,
+) -> HeaderEvidence {
     let mut evidence = HeaderEvidence {
         entries: Vec::new(),
         trusted: Vec::new(),
@@ -95,7 +100,9 @@ pub(super) fn read_headers(message: &Message<'_>, config: &Config) -> HeaderEvid
                     error: error.to_string(),
                 }),
             }
-        } else if name.eq_ignore_ascii_case("DKIM-Signature") && signatures_read < MAX_HEADERS_READ
+        } else if read_signatures
+            && signatures_read < MAX_HEADERS_READ
+            && name.eq_ignore_ascii_case("DKIM-Signature")
         {
             signatures_read = signatures_read.saturating_add(1);
             if let Ok(signature) = parse_dkim_signature(body) {
@@ -157,6 +164,9 @@ pub(super) fn unauthenticated_sender(
         .iter()
         .filter(|domain| !is_authenticated(domain, evidence))
         .collect();
+    if !domains.is_empty() && failing.is_empty() {
+        return;
+    }
     let servers = evidence.trusted_names();
     let summary = results_summary(evidence);
     let explain = |domain: &str| {

@@ -144,7 +144,8 @@ pub fn validate(input: &ValidationInput<'_>, config: &Config) -> Validation {
         .or(input.calendar.method.as_deref())
         .map(|method| method.trim().to_ascii_uppercase());
     let from = parties::from_addresses(input.message);
-    let headers = authentication::read_headers(input.message, config);
+    let headers =
+        authentication::read_headers(input.message, config, input.top_level_imip_content_id);
     let context = parties::Context {
         calendar: input.calendar,
         method: method.as_deref(),

@@ -65,7 +65,6 @@ pub(super) fn sender(context: &Context<'_>, findings: &mut FindingList) {
 fn organizer_sender(context: &Context<'_>, method: &str, findings: &mut FindingList) {
     let mut problems = ProblemGroups::default();
     for component in &context.calendar.components {
-        let label = component_label(component);
         let Some(organizer) = &component.organizer else {
             problems.add(
                 format!("no organizer {}", component.kind.as_str()),
@@ -76,7 +75,7 @@ fn organizer_sender(context: &Context<'_>, method: &str, findings: &mut FindingL
                         from_text(context.from)
                     )
                 },
-                &label,
+                component,
             );
             continue;
         };
@@ -89,14 +88,14 @@ fn organizer_sender(context: &Context<'_>, method: &str, findings: &mut FindingL
                         quoted(organizer.address.as_str())
                     )
                 },
-                &label,
+                component,
             );
             continue;
         }
-        let index = AttendeeIndex::new(component);
         for from in context.from {
             if is_organizer_side(from, organizer)
-                || (method == "REQUEST" && index.is_delegation_forward(component, from))
+                || (method == "REQUEST"
+                    && AttendeeIndex::new(component).is_delegation_forward(component, from))
             {
                 continue;
             }
@@ -110,7 +109,7 @@ fn organizer_sender(context: &Context<'_>, method: &str, findings: &mut FindingL
                     .map(address_key)
                     .unwrap_or_default()
             );
-            problems.add(key, || organizer_detail(method, from, organizer), &label);
+            problems.add(key, || organizer_detail(method, from, organizer), component);
         }
     }
     problems.emit(Reason::OrganizerMismatch, findings);
@@ -142,7 +141,6 @@ fn is_organizer_side(from: &CalAddress, organizer: &Organizer) -> bool {
 fn attendee_sender(context: &Context<'_>, method: &str, findings: &mut FindingList) {
     let mut problems = ProblemGroups::default();
     for component in &context.calendar.components {
-        let label = component_label(component);
         if component.attendees.is_empty() {
             problems.add(
                 format!("no attendee {}", component.kind.as_str()),
@@ -153,21 +151,21 @@ fn attendee_sender(context: &Context<'_>, method: &str, findings: &mut FindingLi
                         from_text(context.from)
                     )
                 },
-                &label,
+                component,
             );
             continue;
         }
-        let attendees_key = attendees_fingerprint(&component.attendees);
+        let attendees_key = || attendees_fingerprint(&component.attendees);
         if context.from.is_empty() {
             problems.add(
-                format!("no from {attendees_key}"),
+                format!("no from {}", attendees_key()),
                 || {
                     format!(
                         "METHOD:{method} but the message has no From address to compare with the replying {}",
                         attendee_list(&component.attendees)
                     )
                 },
-                &label,
+                component,
             );
             continue;
         }
@@ -180,7 +178,7 @@ fn attendee_sender(context: &Context<'_>, method: &str, findings: &mut FindingLi
                 continue;
             }
             problems.add(
-                format!("{} {attendees_key}", address_key(from)),
+                format!("{} {}", address_key(from), attendees_key()),
                 || {
                     format!(
                         "METHOD:{method} sent From {}, who is neither the replying {} nor a SENT-BY of it",
@@ -188,7 +186,7 @@ fn attendee_sender(context: &Context<'_>, method: &str, findings: &mut FindingLi
                         attendee_list(&component.attendees)
                     )
                 },
-                &label,
+                component,
             );
         }
     }
@@ -300,6 +298,12 @@ pub(super) fn delegation(
 ) {
     let mut seen = HashSet::new();
     for component in &context.calendar.components {
+        let delegates = component.attendees.iter().any(|attendee| {
+            !attendee.delegated_from.is_empty() || !attendee.delegated_to.is_empty()
+        });
+        if !delegates {
+            continue;
+        }
         let index = AttendeeIndex::new(component);
         let label = component_label(component);
         let uid = component.uid.as_deref();
@@ -423,12 +427,11 @@ pub(super) fn not_invited(
     if context.method != Some("REQUEST") || recipients.is_empty() {
         return;
     }
-    let wanted: HashSet<String> = recipients.iter().map(address_key).collect();
     if context
         .calendar
         .components
         .iter()
-        .any(|component| names_any(component, &wanted))
+        .any(|component| names_any(component, recipients))
     {
         return;
     }
@@ -450,13 +453,12 @@ pub(super) fn not_invited(
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    let list_keys: HashSet<String> = list_addresses.iter().map(address_key).collect();
-    if !list_keys.is_empty()
+    if !list_addresses.is_empty()
         && context
             .calendar
             .components
             .iter()
-            .any(|component| names_any(component, &list_keys))
+            .any(|component| names_any(component, &list_addresses))
     {
         return;
     }
@@ -482,23 +484,16 @@ pub(super) fn not_invited(
     findings.push(Reason::NotInvited, detail);
 }
 
-/// Whether the component names one of `wanted` as an attendee, the
-/// organizer, or one acting for either.
-fn names_any(component: &SchedulingComponent, wanted: &HashSet<String>) -> bool {
+/// Whether the component names one of `wanted` (a handful of addresses)
+/// as an attendee, the organizer, or one acting for either.
+fn names_any(component: &SchedulingComponent, wanted: &[CalAddress]) -> bool {
+    let is_wanted = |address: &CalAddress| wanted.iter().any(|one| one.matches(address));
     let organizer_side = component.organizer.as_ref().is_some_and(|organizer| {
-        wanted.contains(&address_key(&organizer.address))
-            || organizer
-                .sent_by
-                .as_ref()
-                .is_some_and(|sent_by| wanted.contains(&address_key(sent_by)))
+        is_wanted(&organizer.address) || organizer.sent_by.as_ref().is_some_and(is_wanted)
     });
     organizer_side
         || component.attendees.iter().any(|attendee| {
-            wanted.contains(&address_key(&attendee.address))
-                || attendee
-                    .sent_by
-                    .as_ref()
-                    .is_some_and(|sent_by| wanted.contains(&address_key(sent_by)))
+            is_wanted(&attendee.address) || attendee.sent_by.as_ref().is_some_and(is_wanted)
         })
 }
 
@@ -555,7 +550,12 @@ struct ProblemGroups {
 }
 
 impl ProblemGroups {
-    fn add(&mut self, key: String, detail: impl FnOnce() -> String, label: &str) {
+    fn add(
+        &mut self,
+        key: String,
+        detail: impl FnOnce() -> String,
+        component: &SchedulingComponent,
+    ) {
         match self.by_key.get(&key) {
             Some(&position) => {
                 if let Some((_, _, more)) = self.order.get_mut(position) {
@@ -564,7 +564,7 @@ impl ProblemGroups {
             }
             None => {
                 self.by_key.insert(key, self.order.len());
-                self.order.push((detail(), label.to_owned(), 0));
+                self.order.push((detail(), component_label(component), 0));
             }
         }
     }
