@@ -235,8 +235,8 @@ fn forwarder_rewrote_from_to_the_organizer() {
     );
     assert_eq!(
         detail(&validation, Reason::UnauthenticatedSender),
-        "the trusted mx.example.org reports no DKIM or DMARC pass for the From domain example.com \
-         (it reports dkim=fail (header.d=example.com), spf=fail (smtp.mailfrom=alice@example.com), \
+        "the trusted mx.example.org reports no DKIM or DMARC pass for the From domain example.com, \
+         and a failure (it reports dkim=fail (header.d=example.com), spf=fail (smtp.mailfrom=alice@example.com), \
          dmarc=fail (header.from=example.com))"
     );
 
@@ -841,7 +841,42 @@ fn trusted_id_below_our_received_field_is_ignored() {
         "Authentication-Results: mx.example.org; dkim=pass header.d=mailer.example; dmarc=none header.from=example.com",
     ]);
     let validation = Run::new(&trusting("mx.example.org")).on(&other_signer);
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
+    let flagging = Config::builder()
+        .trust_authserv_id("mx.example.org")
+        .flag_unauthenticated(true)
+        .build();
+    let validation = Run::new(&flagging).on(&other_signer);
     assert_eq!(reasons(&validation), ["unauthenticated-sender"]);
+}
+
+/// Unsigned mail from a domain without a DMARC policy is what
+/// `flag_unauthenticated` is for; by default only a failure counts.
+#[test]
+fn unsigned_mail_is_flagged_only_on_request() {
+    let unsigned = spoofed_request(&[
+        "Authentication-Results: mx.example.org; dkim=none; spf=pass smtp.mailfrom=alice@example.com; dmarc=none header.from=example.com",
+    ]);
+    let validation = Run::new(&trusting("mx.example.org")).on(&unsigned);
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
+    let flagging = Config::builder()
+        .trust_authserv_id("mx.example.org")
+        .flag_unauthenticated(true)
+        .build();
+    let validation = Run::new(&flagging).on(&unsigned);
+    assert_eq!(
+        detail(&validation, Reason::UnauthenticatedSender),
+        "nothing authenticates the From domain example.com: the trusted mx.example.org reports no \
+         DKIM or DMARC pass for it (dkim=none, spf=pass (smtp.mailfrom=alice@example.com), \
+         dmarc=none (header.from=example.com))"
+    );
+
+    // A temporary DNS error is no verdict either.
+    let temporary = spoofed_request(&[
+        "Authentication-Results: mx.example.org; dkim=temperror header.d=example.com; dmarc=temperror header.from=example.com",
+    ]);
+    let validation = Run::new(&trusting("mx.example.org")).on(&temporary);
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
 }
 
 /// A header that does not parse is listed with its error and skipped; the
@@ -1353,4 +1388,36 @@ fn directory_lookup_indexes_attendees_by_uid() {
 
     let _ = std::fs::remove_dir_all(&dir);
     assert!(DirectoryLookup::open(&dir, &limits).is_err());
+}
+
+/// A message stuffed with Authentication-Results and DKIM-Signature fields
+/// is read only so far, and says so.
+#[test]
+fn header_reading_is_bounded() {
+    let result = "Authentication-Results: mx.example.org; dkim=pass header.d=example.com";
+    let signature = "DKIM-Signature: v=1; d=example.com; h=from; bh=YWJj; b=QUJDREVGR0hJSg==";
+    let mut headers = Vec::new();
+    for _ in 0..200 {
+        headers.push(result);
+        headers.push(signature);
+    }
+    headers.push("iMIP-Content-ID: <cal-1@example.com>");
+    headers.push("From: alice@example.com");
+    let raw = message(
+        &headers,
+        "REQUEST",
+        &calendar("REQUEST", "many-1@example.com", &[ORGANIZER, BOB]),
+    );
+    let validation = Run::new(&trusting("mx.example.org"))
+        .top_level_imip_content_id()
+        .on(&raw);
+    assert_eq!(validation.authentication_results.len(), 65);
+    assert_eq!(
+        validation.authentication_results.last(),
+        Some(&AuthResultsEntry::Error {
+            error: "136 more Authentication-Results fields not read (limit 64)".to_owned()
+        })
+    );
+    assert_eq!(reasons(&validation), ["imip-header-unsigned"]);
+    assert!(detail(&validation, Reason::ImipHeaderUnsigned).contains("among 64 signatures"));
 }

@@ -154,38 +154,69 @@ pub(super) fn unauthenticated_sender(
         }
         return;
     }
-    let evaluated = evidence.trusted().any(|parsed| {
-        parsed.results_for("dkim").next().is_some() || parsed.results_for("dmarc").next().is_some()
-    });
-    if !evaluated && !config.flag_unauthenticated {
-        return;
-    }
-    let failing: Vec<&String> = domains
+    // By default only a failure counts: a signature of the From domain that
+    // did not verify, a DMARC failure, or a DMARC check of another From
+    // domain (the From changed after the check). Mail that is merely
+    // unsigned (`dkim=none`, `dmarc=none`) is what the option is for.
+    let unauthenticated: Vec<(&str, bool)> = domains
         .iter()
         .filter(|domain| !is_authenticated(domain, evidence))
+        .map(|domain| (domain.as_str(), has_failure(domain, evidence)))
+        .filter(|(_, failed)| *failed || config.flag_unauthenticated)
         .collect();
-    if !domains.is_empty() && failing.is_empty() {
+    let no_from_domain = domains.is_empty() && config.flag_unauthenticated;
+    if unauthenticated.is_empty() && !no_from_domain {
         return;
     }
     let servers = evidence.trusted_names();
     let summary = results_summary(evidence);
-    let explain = |domain: &str| {
-        if evaluated {
+    if no_from_domain {
+        findings.push(
+            Reason::UnauthenticatedSender,
+            format!("nothing authenticates the sender: the message has no From domain (the trusted {servers} reports {summary})"),
+        );
+    }
+    for (domain, failed) in unauthenticated {
+        let domain = quoted(domain);
+        let detail = if failed {
             format!(
-                "the trusted {servers} reports no DKIM or DMARC pass for the From domain {domain} (it reports {summary})"
+                "the trusted {servers} reports no DKIM or DMARC pass for the From domain {domain}, and a failure (it reports {summary})"
             )
         } else {
             format!(
-                "nothing authenticates the From domain {domain}: the trusted {servers} reports no DKIM or DMARC result ({summary})"
+                "nothing authenticates the From domain {domain}: the trusted {servers} reports no DKIM or DMARC pass for it ({summary})"
             )
-        }
-    };
-    if domains.is_empty() {
-        findings.push(Reason::UnauthenticatedSender, explain("(no From address)"));
+        };
+        findings.push(Reason::UnauthenticatedSender, detail);
     }
-    for domain in failing {
-        findings.push(Reason::UnauthenticatedSender, explain(&quoted(domain)));
-    }
+}
+
+/// Results that count as a failure for an actual result value: a check
+/// that ran and did not pass. `none` (nothing to check) and `temperror`
+/// (try again later) say nothing about the sender.
+fn is_failure(result: &ResInfo) -> bool {
+    matches!(
+        result.result.as_str(),
+        "fail" | "softfail" | "neutral" | "policy" | "permerror"
+    )
+}
+
+/// Whether a trusted result says the From domain failed: its own DKIM
+/// signature did not verify, DMARC failed for it, or DMARC was evaluated
+/// for a different From domain.
+fn has_failure(domain: &str, evidence: &HeaderEvidence) -> bool {
+    evidence.trusted().any(|parsed| {
+        let dkim = parsed.results_for("dkim").any(|result| {
+            is_failure(result) && signing_domain(result).is_some_and(|d| aligned(domain, d))
+        });
+        let dmarc = parsed.results_for("dmarc").any(|result| {
+            match result.property("header", "from").map(trim_domain) {
+                Some(checked) if !checked.eq_ignore_ascii_case(domain) => true,
+                _ => is_failure(result),
+            }
+        });
+        dkim || dmarc
+    })
 }
 
 /// Whether a trusted result authenticates `domain`: DKIM passed for it or a

@@ -32,6 +32,13 @@
 //!   to remove it (RFC 8601 section 5). A server that appends its results at
 //!   the bottom of the header (Exim's `add_header` without `:at_start:`)
 //!   needs that option, or the border's removal of look-alikes, instead.
+//! - `unauthenticated-sender` needs a trusted verdict against the From
+//!   domain when no trusted result authenticates it: its own DKIM signature
+//!   failed (`fail`, `softfail`, `neutral`, `policy`, `permerror`), DMARC
+//!   failed, or DMARC was evaluated for another From domain (From changed
+//!   after the check). Mail that is merely unsigned (`dkim=none`,
+//!   `dmarc=none`) or hit a `temperror` counts only with
+//!   `flag_unauthenticated`.
 //! - DKIM authenticates the From domain when a passing result's `header.d`
 //!   (or the domain of `header.i`) equals it or is a parent of it
 //!   (`d=example.com` for `From: a@mail.example.com`): the signer controls
