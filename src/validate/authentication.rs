@@ -302,6 +302,7 @@ fn configured_ids(config: &Config) -> String {
         .join(", ")
 }
 
+/// The trusted results in a few words, such as
 /// `dkim=fail (header.d=example.com), dmarc=fail (header.from=example.com)`.
 fn results_summary(evidence: &HeaderEvidence) -> String {
     let results: Vec<&ResInfo> = evidence
