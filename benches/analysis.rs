@@ -23,15 +23,41 @@ fn full_analysis_vs_parse(c: &mut Criterion) {
     // The analysis proper runs on the message sieve-rs already parsed, so
     // it is measured on a parsed message; the ratio to the parse above is
     // what `imip` adds to a run.
-    let message = mail_parser::MessageParser::new().parse(OUTLOOK).expect("parses");
+    let message = mail_parser::MessageParser::new()
+        .parse(OUTLOOK)
+        .expect("parses");
     group.bench_function("locate", |b| {
-        b.iter(|| Analysis::of(black_box(&message), &config, Depth::Locate).is_imip())
+        b.iter(|| {
+            Analysis::of(
+                black_box(&message),
+                &config,
+                Depth::Locate,
+                Some("bob@example.org"),
+            )
+            .is_imip()
+        })
     });
     group.bench_function("locate + parse + model", |b| {
-        b.iter(|| Analysis::of(black_box(&message), &config, Depth::Model).is_imip())
+        b.iter(|| {
+            Analysis::of(
+                black_box(&message),
+                &config,
+                Depth::Model,
+                Some("bob@example.org"),
+            )
+            .is_imip()
+        })
     });
     group.bench_function("all steps", |b| {
-        b.iter(|| Analysis::of(black_box(&message), &config, Depth::Validate).risk)
+        b.iter(|| {
+            Analysis::of(
+                black_box(&message),
+                &config,
+                Depth::Validate,
+                Some("bob@example.org"),
+            )
+            .risk
+        })
     });
     group.finish();
 }

@@ -7,7 +7,9 @@ use crate::calendar::{looks_like_icalendar, parse_calendar, CalendarObject};
 use crate::finding::{Finding, Reason};
 use crate::message::{locate_imip, normalize_line_endings, Located, LocatedBy, LocatedObject};
 use crate::script::{Item, ItemSet};
-use crate::validate::{score, Config, ScoredFinding};
+use crate::validate::{
+    is_suspicious, score, validate, AuthResultsEntry, Config, ScoredFinding, ValidationInput,
+};
 
 /// How far the analysis has to go for a set of items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,14 +68,22 @@ pub struct Analysis {
     pub risk: u32,
     /// Whether `risk` reached the configured threshold.
     pub suspicious: bool,
+    /// The Authentication-Results headers read by the validation.
+    pub authentication_results: Vec<AuthResultsEntry>,
     depth: Depth,
     raw_findings: Vec<Finding>,
     bare_calendar: bool,
 }
 
 impl Analysis {
-    /// Analyse `message` as deep as `depth`.
-    pub fn of(message: &Message<'_>, config: &Config, depth: Depth) -> Analysis {
+    /// Analyse `message` as deep as `depth`, for delivery to `recipient`
+    /// (the envelope recipient; used when the configuration names none).
+    pub fn of(
+        message: &Message<'_>,
+        config: &Config,
+        depth: Depth,
+        recipient: Option<&str>,
+    ) -> Analysis {
         let located = locate_imip(message);
         let raw_findings = located.findings.clone();
         let mut analysis = Analysis {
@@ -82,11 +92,12 @@ impl Analysis {
             findings: Vec::new(),
             risk: 0,
             suspicious: false,
+            authentication_results: Vec::new(),
             depth: Depth::Locate,
             raw_findings,
             bare_calendar: false,
         };
-        analysis.deepen(message, config, depth);
+        analysis.deepen(message, config, depth, recipient);
         analysis
     }
 
@@ -98,7 +109,7 @@ impl Analysis {
         }
         let normalized = normalize_line_endings(input);
         match mail_parser::MessageParser::new().parse(normalized.as_ref()) {
-            Some(message) => Analysis::of(&message, config, Depth::Validate),
+            Some(message) => Analysis::of(&message, config, Depth::Validate, None),
             None => Analysis::of_calendar_text("", config),
         }
     }
@@ -131,6 +142,7 @@ impl Analysis {
             findings: Vec::new(),
             risk: 0,
             suspicious: false,
+            authentication_results: Vec::new(),
             depth: Depth::Model,
             raw_findings,
             bare_calendar: true,
@@ -145,7 +157,13 @@ impl Analysis {
     }
 
     /// Run the stages between the current depth and `depth`.
-    pub fn deepen(&mut self, _message: &Message<'_>, config: &Config, depth: Depth) {
+    pub fn deepen(
+        &mut self,
+        message: &Message<'_>,
+        config: &Config,
+        depth: Depth,
+        recipient: Option<&str>,
+    ) {
         if depth > self.depth && self.depth < Depth::Model {
             if let Some(object) = &self.located.object {
                 let calendar = parse_calendar(&object.text, &config.calendar_limits);
@@ -155,6 +173,20 @@ impl Analysis {
             self.depth = Depth::Model;
         }
         if depth > self.depth {
+            if let (Some(object), Some(calendar)) = (&self.located.object, &self.calendar) {
+                let validation = validate(
+                    &ValidationInput {
+                        message,
+                        calendar,
+                        method: object.method.as_deref(),
+                        top_level_imip_content_id: object.located_by == LocatedBy::ImipContentIdTop,
+                        envelope_recipient: recipient,
+                    },
+                    config,
+                );
+                self.raw_findings.extend(validation.findings);
+                self.authentication_results = validation.authentication_results;
+            }
             self.depth = Depth::Validate;
         }
         self.finish(config);
@@ -165,7 +197,7 @@ impl Analysis {
         let (findings, risk) = score(&self.raw_findings, config);
         self.findings = findings;
         self.risk = risk;
-        self.suspicious = self.located.object.is_some() && risk >= config.suspicious_threshold;
+        self.suspicious = self.located.object.is_some() && is_suspicious(risk, config);
     }
 
     /// How far this analysis went.

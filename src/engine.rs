@@ -384,7 +384,7 @@ impl Engine {
                     None,
                 ));
             }
-            match self.analyse(&context, script.items, None) {
+            match self.analyse(&context, script.items, None, envelope.to.as_deref()) {
                 Ok(done) => {
                     fill_items(&mut context, &done, script.items);
                     analysis = Some(done);
@@ -393,7 +393,7 @@ impl Engine {
             }
         }
 
-        let mut run = RunState::new(&raw);
+        let mut run = RunState::new(&raw, envelope.to.as_deref());
         let mut input = Input::script("main", script.sieve.clone());
         while let Some(result) = context.run(input) {
             input = match result {
@@ -430,15 +430,16 @@ impl Engine {
         context: &sieve::Context<'_>,
         items: ItemSet,
         previous: Option<Analysis>,
+        recipient: Option<&str>,
     ) -> Result<Analysis, Failure> {
         let depth = Depth::for_items(items);
         let message = context.message();
         catch_unwind(AssertUnwindSafe(|| match previous {
             Some(mut analysis) => {
-                analysis.deepen(message, &self.config, depth);
+                analysis.deepen(message, &self.config, depth, recipient);
                 analysis
             }
-            None => Analysis::of(message, &self.config, depth),
+            None => Analysis::of(message, &self.config, depth, recipient),
         }))
         .map_err(|_| Failure {
             kind: "analysis-failed",
@@ -477,7 +478,8 @@ impl Engine {
                                 Some(done) => included.items.union(done.items()),
                                 None => included.items,
                             };
-                            let deeper = self.analyse(context, needed, analysis.take())?;
+                            let deeper =
+                                self.analyse(context, needed, analysis.take(), run.recipient)?;
                             fill_items(context, &deeper, needed);
                             *analysis = Some(deeper);
                             Input::script(name, included.sieve)
@@ -585,6 +587,8 @@ struct RunState<'m> {
     /// The message as delivered: sieve-rs edits its parsed copy in place,
     /// so header edits are measured against these bytes.
     original: &'m [u8],
+    /// The envelope recipient, for analyses an included script asks for.
+    recipient: Option<&'m str>,
     actions: Vec<Action>,
     /// Messages the engine built (edited main message, vacation replies,
     /// mailto notifications), by message id.
@@ -593,9 +597,10 @@ struct RunState<'m> {
 }
 
 impl<'m> RunState<'m> {
-    fn new(original: &'m [u8]) -> RunState<'m> {
+    fn new(original: &'m [u8], recipient: Option<&'m str>) -> RunState<'m> {
         RunState {
             original,
+            recipient,
             actions: Vec::new(),
             created: Vec::new(),
             edited_message: None,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::calendar::{Attendee, CalAddress, DateValue, Organizer, SchedulingComponent};
-use crate::validate::ScoredFinding;
+use crate::validate::{AuthResultsEntry, ScoredFinding};
 
 /// One analysed input, ready to serialise.
 #[derive(Debug, Serialize)]
@@ -35,6 +35,10 @@ pub struct Report<'a> {
     pub risk: u32,
     /// Whether the risk reaches the configured threshold.
     pub suspicious: bool,
+    /// Every Authentication-Results header the validation read:
+    /// `{authserv_id, results: [{method, result, reason, properties:
+    /// [{type, name, value}]}]}`, or `{error}` for one that does not parse.
+    pub authentication_results: &'a [AuthResultsEntry],
 }
 
 /// One VEVENT / VTODO / VJOURNAL / VFREEBUSY.
@@ -118,6 +122,7 @@ impl<'a> Report<'a> {
             findings: &analysis.findings,
             risk: analysis.risk,
             suspicious: analysis.suspicious,
+            authentication_results: &analysis.authentication_results,
         }
     }
 

@@ -1,25 +1,84 @@
 //! What the embedder decides about validation: weights, thresholds, limits,
-//! the clock and the recipient. Every field has a documented default so the
-//! `imip` test works with no setup.
+//! the clock, the recipient, whom to trust and where the organizer's copies
+//! live. Every field has a documented default so the `imip` test works with
+//! no setup.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use toml::Spanned;
 
+use super::lookup::CalendarLookup;
 use crate::calendar::CalendarLimits;
 use crate::finding::Reason;
 
+/// Highest weight a reason can carry: one finding alone can make the risk
+/// 100, never more.
+pub const MAX_WEIGHT: u32 = 100;
+
 /// Validation configuration. `Send + Sync`; build it once, share it.
-#[derive(Debug, Clone)]
+///
+/// ```
+/// use sieve_imip::finding::Reason;
+/// use sieve_imip::validate::Config;
+///
+/// let config = Config::builder()
+///     .recipient("jane@example.com")
+///     .trust_authserv_id("mx.example.com")
+///     .weight(Reason::NotInvited, 30)
+///     .build();
+/// assert_eq!(config.weight(Reason::NotInvited), 30);
+/// assert_eq!(config.suspicious_threshold, 50);
+///
+/// let from_file = Config::from_toml("suspicious_threshold = 60\n[weights]\nfar-future = 5\n")?;
+/// assert_eq!(from_file.weight(Reason::FarFuture), 5);
+/// # Ok::<(), sieve_imip::validate::ConfigError>(())
+/// ```
+#[derive(Clone)]
 pub struct Config {
     /// Weight of each finding's reason in the risk score (0..=100 each).
     pub weights: BTreeMap<Reason, u32>,
-    /// Risk at or above which `imip :suspicious` is true. Default 50.
+    /// Risk at or above which `imip :suspicious` is true. Default 50; above
+    /// 100 it is never true.
     pub suspicious_threshold: u32,
     /// Limits on the calendar object (bytes, components, properties).
     pub calendar_limits: CalendarLimits,
     /// The clock: `None` reads the system clock at analysis time.
     pub now: Option<DateTime<Utc>>,
+    /// The user's own addresses, for `not-invited`. When empty, the envelope
+    /// recipient the embedder passes is used; with neither, the check is
+    /// skipped. Default empty.
+    pub recipients: Vec<String>,
+    /// The authserv-ids of the receiving servers whose
+    /// `Authentication-Results` are believed (compared case-insensitively).
+    /// Default empty: nothing is trusted, so a forged header changes nothing.
+    pub trusted_authserv_ids: Vec<String>,
+    /// Report `unauthenticated-sender` also when no trusted result
+    /// authenticates the From domain at all (no trusted header, or one
+    /// without DKIM or DMARC results). Default false.
+    pub flag_unauthenticated: bool,
+    /// The organizer's stored copies of events, for `party-crash` and the
+    /// stored-copy side of `delegation-unverified`. Default none.
+    pub lookup: Option<Arc<dyn CalendarLookup>>,
+    /// Days after the analysis time in which recurrence instances are
+    /// counted. Default 365.
+    pub horizon_days: u32,
+    /// More instances than this in the horizon is a `recurrence-flood`.
+    /// Default 500.
+    pub flood_instances: u64,
+    /// More instances than this on one day is a `recurrence-flood`.
+    /// Default 24.
+    pub flood_per_day: u64,
+    /// A first instance more than this many days after the message date is
+    /// `far-future`. Default 180.
+    pub far_future_days: i64,
+    /// How many recurring series of one object are evaluated; the rest are
+    /// skipped with a finding. Default 100.
+    pub max_recurrence_series: usize,
 }
 
 impl Default for Config {
@@ -29,11 +88,47 @@ impl Default for Config {
             suspicious_threshold: 50,
             calendar_limits: CalendarLimits::default(),
             now: None,
+            recipients: Vec::new(),
+            trusted_authserv_ids: Vec::new(),
+            flag_unauthenticated: false,
+            lookup: None,
+            horizon_days: 365,
+            flood_instances: 500,
+            flood_per_day: 24,
+            far_future_days: 180,
+            max_recurrence_series: 100,
         }
     }
 }
 
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("weights", &self.weights)
+            .field("suspicious_threshold", &self.suspicious_threshold)
+            .field("calendar_limits", &self.calendar_limits)
+            .field("now", &self.now)
+            .field("recipients", &self.recipients)
+            .field("trusted_authserv_ids", &self.trusted_authserv_ids)
+            .field("flag_unauthenticated", &self.flag_unauthenticated)
+            .field("lookup", &self.lookup.as_ref().map(|_| "CalendarLookup"))
+            .field("horizon_days", &self.horizon_days)
+            .field("flood_instances", &self.flood_instances)
+            .field("flood_per_day", &self.flood_per_day)
+            .field("far_future_days", &self.far_future_days)
+            .field("max_recurrence_series", &self.max_recurrence_series)
+            .finish()
+    }
+}
+
 impl Config {
+    /// A builder starting from the defaults.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder {
+            config: Config::default(),
+        }
+    }
+
     /// The weight of `reason` (0 when the configuration leaves it out).
     pub fn weight(&self, reason: Reason) -> u32 {
         self.weights.get(&reason).copied().unwrap_or(0)
@@ -43,12 +138,397 @@ impl Config {
     pub fn now(&self) -> DateTime<Utc> {
         self.now.unwrap_or_else(Utc::now)
     }
+
+    /// Whether Authentication-Results from `authserv_id` are believed.
+    pub fn trusts_authserv_id(&self, authserv_id: &str) -> bool {
+        !authserv_id.is_empty()
+            && self
+                .trusted_authserv_ids
+                .iter()
+                .any(|trusted| trusted.trim().eq_ignore_ascii_case(authserv_id))
+    }
+
+    /// Read a configuration file. Every key is optional (missing ones keep
+    /// their defaults); an unknown key, an unknown reason name under
+    /// `[weights]` or a value of the wrong type or range is an error naming
+    /// the key and its line.
+    ///
+    /// ```toml
+    /// suspicious_threshold = 50
+    /// recipients = ["jane@example.com", "j.doe@example.com"]
+    /// trusted_authserv_ids = ["mx.example.com"]
+    /// flag_unauthenticated = false
+    /// now = 2025-01-15T09:00:00Z        # fixed clock; omit for the system clock
+    /// horizon_days = 365
+    /// flood_instances = 500
+    /// flood_per_day = 24
+    /// far_future_days = 180
+    /// max_recurrence_series = 100
+    ///
+    /// [weights]
+    /// organizer-mismatch = 40
+    ///
+    /// [calendar_limits]
+    /// max_bytes = 1048576
+    /// max_components = 1000
+    /// max_properties = 10000
+    /// max_nesting = 8
+    /// ```
+    ///
+    /// The calendar lookup is not read from the file: it is code the
+    /// embedder provides (the CLI builds one from `--calendar DIR`).
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        // Parsed twice: the first pass tells a text that is not TOML apart
+        // from a value of the wrong type, which the TOML error alone does not.
+        if let Err(error) = text.parse::<toml::Table>() {
+            return Err(ConfigError::Syntax {
+                line: error.span().map(|span| line_of(text, &span)).unwrap_or(1),
+                message: error.message().trim().to_owned(),
+            });
+        }
+        let file: ConfigFile =
+            toml::from_str(text).map_err(|error| ConfigError::from_toml(text, &error))?;
+        file.apply(text, Config::default())
+    }
 }
 
-/// Default weights. A sender that is not who the object says, an attendee
-/// nobody invited or a flood of instances each reach the default threshold
-/// alone; structural oddities that real producers commit (a missing METHOD,
-/// a disagreeing parameter) do not.
+/// Builds a [`Config`] from the defaults, one setting at a time.
+#[derive(Debug, Clone)]
+pub struct ConfigBuilder {
+    config: Config,
+}
+
+impl ConfigBuilder {
+    /// Set the weight of one reason; above [`MAX_WEIGHT`] it is held at it.
+    pub fn weight(mut self, reason: Reason, weight: u32) -> Self {
+        self.config.weights.insert(reason, weight.min(MAX_WEIGHT));
+        self
+    }
+
+    /// Risk at or above which the message is suspicious.
+    pub fn suspicious_threshold(mut self, threshold: u32) -> Self {
+        self.config.suspicious_threshold = threshold;
+        self
+    }
+
+    /// Limits on the calendar object.
+    pub fn calendar_limits(mut self, limits: CalendarLimits) -> Self {
+        self.config.calendar_limits = limits;
+        self
+    }
+
+    /// A fixed analysis time instead of the system clock.
+    pub fn now(mut self, now: DateTime<Utc>) -> Self {
+        self.config.now = Some(now);
+        self
+    }
+
+    /// Add one of the user's addresses.
+    pub fn recipient(mut self, address: impl Into<String>) -> Self {
+        self.config.recipients.push(address.into());
+        self
+    }
+
+    /// Add several of the user's addresses.
+    pub fn recipients<I, S>(mut self, addresses: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config
+            .recipients
+            .extend(addresses.into_iter().map(Into::into));
+        self
+    }
+
+    /// Believe Authentication-Results written by this authserv-id.
+    pub fn trust_authserv_id(mut self, authserv_id: impl Into<String>) -> Self {
+        self.config.trusted_authserv_ids.push(authserv_id.into());
+        self
+    }
+
+    /// Also flag mail that nothing trusted authenticates.
+    pub fn flag_unauthenticated(mut self, flag: bool) -> Self {
+        self.config.flag_unauthenticated = flag;
+        self
+    }
+
+    /// The organizer's stored copies of events.
+    pub fn lookup(mut self, lookup: Arc<dyn CalendarLookup>) -> Self {
+        self.config.lookup = Some(lookup);
+        self
+    }
+
+    /// Days in which recurrence instances are counted.
+    pub fn horizon_days(mut self, days: u32) -> Self {
+        self.config.horizon_days = days;
+        self
+    }
+
+    /// Instances in the horizon above which a series is a flood.
+    pub fn flood_instances(mut self, instances: u64) -> Self {
+        self.config.flood_instances = instances;
+        self
+    }
+
+    /// Instances on one day above which a series is a flood.
+    pub fn flood_per_day(mut self, instances: u64) -> Self {
+        self.config.flood_per_day = instances;
+        self
+    }
+
+    /// Days after the message date beyond which a first instance is far.
+    pub fn far_future_days(mut self, days: i64) -> Self {
+        self.config.far_future_days = days;
+        self
+    }
+
+    /// How many recurring series of one object are evaluated.
+    pub fn max_recurrence_series(mut self, series: usize) -> Self {
+        self.config.max_recurrence_series = series;
+        self
+    }
+
+    /// The configuration.
+    pub fn build(self) -> Config {
+        self.config
+    }
+}
+
+/// Why a configuration file was refused. Lines are 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The text is not TOML.
+    #[error("line {line}: {message}")]
+    Syntax {
+        /// Where the TOML parser stopped.
+        line: usize,
+        /// The TOML parser's explanation.
+        message: String,
+    },
+    /// A key the configuration does not have (a typo, or a key of another
+    /// version).
+    #[error("line {line}: unknown key `{key}`")]
+    UnknownKey {
+        /// The key as written.
+        key: String,
+        /// Its line.
+        line: usize,
+    },
+    /// A key under `[weights]` that is not a reason name.
+    #[error("line {line}: `{name}` is not a reason name (expected one of {expected})")]
+    UnknownReason {
+        /// The name as written.
+        name: String,
+        /// Its line.
+        line: usize,
+        /// The reason names, for the message.
+        expected: String,
+    },
+    /// A value of the wrong type or out of range.
+    #[error("line {line}: `{key}`: {message}")]
+    InvalidValue {
+        /// The key whose value was refused.
+        key: String,
+        /// The value's line.
+        line: usize,
+        /// What was expected.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    fn from_toml(text: &str, error: &toml::de::Error) -> ConfigError {
+        let line = error.span().map(|span| line_of(text, &span)).unwrap_or(1);
+        let message = error.message().trim().to_owned();
+        // serde words an unknown field as "unknown field `name`, expected ...".
+        if let Some(rest) = message.strip_prefix("unknown field `") {
+            if let Some((key, _)) = rest.split_once('`') {
+                return ConfigError::UnknownKey {
+                    key: key.to_owned(),
+                    line,
+                };
+            }
+        }
+        match error.span().and_then(|span| key_before(text, &span)) {
+            Some(key) => ConfigError::InvalidValue { key, line, message },
+            None => ConfigError::Syntax { line, message },
+        }
+    }
+}
+
+/// The 1-based line on which `span` starts.
+fn line_of(text: &str, span: &Range<usize>) -> usize {
+    let before = text.get(..span.start).unwrap_or(text);
+    before.matches('\n').count().saturating_add(1)
+}
+
+/// The key of a `key = value` line when `span` points into its value, so a
+/// type error can name the key.
+fn key_before(text: &str, span: &Range<usize>) -> Option<String> {
+    let before = text.get(..span.start)?;
+    let line_start = before.rfind('\n').map_or(0, |at| at.saturating_add(1));
+    let (key, _) = before.get(line_start..)?.split_once('=')?;
+    let key = key.trim().trim_matches('"').trim();
+    (!key.is_empty()).then(|| key.to_owned())
+}
+
+/// The file as written: every field optional, spans kept for messages.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    weights: Option<BTreeMap<Spanned<String>, Spanned<i64>>>,
+    suspicious_threshold: Option<Spanned<i64>>,
+    calendar_limits: Option<LimitsFile>,
+    now: Option<Spanned<toml::Value>>,
+    recipients: Option<Vec<String>>,
+    trusted_authserv_ids: Option<Vec<String>>,
+    flag_unauthenticated: Option<bool>,
+    horizon_days: Option<Spanned<i64>>,
+    flood_instances: Option<Spanned<i64>>,
+    flood_per_day: Option<Spanned<i64>>,
+    far_future_days: Option<Spanned<i64>>,
+    max_recurrence_series: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsFile {
+    max_bytes: Option<Spanned<i64>>,
+    max_components: Option<Spanned<i64>>,
+    max_properties: Option<Spanned<i64>>,
+    max_nesting: Option<Spanned<i64>>,
+}
+
+impl ConfigFile {
+    fn apply(self, text: &str, mut config: Config) -> Result<Config, ConfigError> {
+        if let Some(weights) = self.weights {
+            for (name, weight) in weights {
+                let reason = Reason::from_name(name.get_ref()).ok_or_else(|| {
+                    ConfigError::UnknownReason {
+                        name: name.get_ref().clone(),
+                        line: line_of(text, &name.span()),
+                        expected: Reason::ALL.map(Reason::as_str).join(", "),
+                    }
+                })?;
+                let weight = in_range(text, name.get_ref(), &weight, 0, i64::from(MAX_WEIGHT))?;
+                config.weights.insert(reason, weight);
+            }
+        }
+        if let Some(value) = self.suspicious_threshold {
+            config.suspicious_threshold =
+                in_range(text, "suspicious_threshold", &value, 0, i64::from(u32::MAX))?;
+        }
+        if let Some(limits) = self.calendar_limits {
+            let target = &mut config.calendar_limits;
+            set_count(text, "max_bytes", limits.max_bytes, &mut target.max_bytes)?;
+            set_count(
+                text,
+                "max_components",
+                limits.max_components,
+                &mut target.max_components,
+            )?;
+            set_count(
+                text,
+                "max_properties",
+                limits.max_properties,
+                &mut target.max_properties,
+            )?;
+            set_count(
+                text,
+                "max_nesting",
+                limits.max_nesting,
+                &mut target.max_nesting,
+            )?;
+        }
+        if let Some(now) = self.now {
+            config.now = Some(parse_now(text, &now)?);
+        }
+        if let Some(recipients) = self.recipients {
+            config.recipients = recipients;
+        }
+        if let Some(ids) = self.trusted_authserv_ids {
+            config.trusted_authserv_ids = ids;
+        }
+        if let Some(flag) = self.flag_unauthenticated {
+            config.flag_unauthenticated = flag;
+        }
+        if let Some(value) = self.horizon_days {
+            config.horizon_days = in_range(text, "horizon_days", &value, 0, i64::from(u32::MAX))?;
+        }
+        if let Some(value) = self.flood_instances {
+            config.flood_instances = in_range(text, "flood_instances", &value, 0, i64::MAX)?;
+        }
+        if let Some(value) = self.flood_per_day {
+            config.flood_per_day = in_range(text, "flood_per_day", &value, 0, i64::MAX)?;
+        }
+        if let Some(value) = self.far_future_days {
+            config.far_future_days = in_range(text, "far_future_days", &value, 0, i64::MAX)?;
+        }
+        set_count(
+            text,
+            "max_recurrence_series",
+            self.max_recurrence_series,
+            &mut config.max_recurrence_series,
+        )?;
+        Ok(config)
+    }
+}
+
+fn set_count(
+    text: &str,
+    key: &str,
+    value: Option<Spanned<i64>>,
+    target: &mut usize,
+) -> Result<(), ConfigError> {
+    if let Some(value) = value {
+        *target = in_range(text, key, &value, 0, i64::MAX)?;
+    }
+    Ok(())
+}
+
+/// The value as `T` when it lies in `min..=max`.
+fn in_range<T: TryFrom<i64>>(
+    text: &str,
+    key: &str,
+    value: &Spanned<i64>,
+    min: i64,
+    max: i64,
+) -> Result<T, ConfigError> {
+    let number = *value.get_ref();
+    let refused = || ConfigError::InvalidValue {
+        key: key.to_owned(),
+        line: line_of(text, &value.span()),
+        message: format!("{number} is out of range (expected {min} to {max})"),
+    };
+    if number < min || number > max {
+        return Err(refused());
+    }
+    T::try_from(number).map_err(|_| refused())
+}
+
+/// `now` as a TOML offset date-time (`2025-01-15T09:00:00Z`) or an RFC 3339
+/// string.
+fn parse_now(text: &str, value: &Spanned<toml::Value>) -> Result<DateTime<Utc>, ConfigError> {
+    let written = match value.get_ref() {
+        toml::Value::Datetime(datetime) => datetime.to_string(),
+        toml::Value::String(string) => string.clone(),
+        _ => String::new(),
+    };
+    DateTime::parse_from_rfc3339(&written)
+        .map(|datetime| datetime.with_timezone(&Utc))
+        .map_err(|_| ConfigError::InvalidValue {
+            key: "now".to_owned(),
+            line: line_of(text, &value.span()),
+            message: "expected a date-time with an offset, like 2025-01-15T09:00:00Z".to_owned(),
+        })
+}
+
+/// Default weights. A party crash, a failed authentication, a flood of
+/// instances or an oversized object each reach the default threshold alone;
+/// a sender that is not who the object says (40) does with any other
+/// finding; structural oddities that real producers commit (a missing
+/// METHOD, a disagreeing parameter) do not.
 fn default_weights() -> BTreeMap<Reason, u32> {
     use Reason::*;
     BTreeMap::from([
