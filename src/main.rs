@@ -6,11 +6,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use sieve_imip::engine::{Engine, Envelope, Outcome};
 use sieve_imip::report::Report;
+use sieve_imip::validate::DirectoryLookup;
 use sieve_imip::{Analysis, Config};
 
 #[derive(Parser)]
@@ -67,20 +69,62 @@ enum Command {
 /// Options that configure the analysis.
 #[derive(Args)]
 struct ValidationArgs {
+    /// Configuration file (TOML; every field optional, unknown keys are errors).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The user's address (repeatable); without it, the envelope recipient.
+    #[arg(long, value_name = "ADDRESS")]
+    recipient: Vec<String>,
+    /// Trust Authentication-Results from this authserv-id (repeatable).
+    #[arg(long, value_name = "ID")]
+    trust_authserv: Vec<String>,
+    /// Folder of .ics files: the organizer's stored events, for party-crash checks.
+    #[arg(long, value_name = "DIR")]
+    calendar: Option<PathBuf>,
     /// The analysis clock, as RFC 3339 (default: now).
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
+    /// How far ahead recurrence is counted, in days (default 365).
+    #[arg(long, value_name = "N")]
+    horizon_days: Option<u32>,
 }
 
 impl ValidationArgs {
+    /// The configuration file first, then the options on top of it.
     fn config(&self) -> Result<Config, ExitCode> {
-        let mut config = Config::default();
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = read_text(path)?;
+                Config::from_toml(&text).map_err(|error| {
+                    eprintln!("{}: error: {error}", path.display());
+                    ExitCode::from(2)
+                })?
+            }
+            None => Config::default(),
+        };
         if let Some(now) = &self.now {
             let parsed = DateTime::parse_from_rfc3339(now).map_err(|error| {
                 eprintln!("error: --now {now:?} is not an RFC 3339 date-time: {error}");
                 ExitCode::from(2)
             })?;
             config.now = Some(parsed.with_timezone(&Utc));
+        }
+        config.recipients.extend(self.recipient.iter().cloned());
+        config
+            .trusted_authserv_ids
+            .extend(self.trust_authserv.iter().cloned());
+        if let Some(days) = self.horizon_days {
+            config.horizon_days = days;
+        }
+        if let Some(dir) = &self.calendar {
+            let lookup = DirectoryLookup::open(dir, &config.calendar_limits).map_err(|error| {
+                eprintln!("{}: error: cannot read the calendar folder: {error}", dir.display());
+                ExitCode::from(2)
+            })?;
+            for skipped in lookup.skipped() {
+                eprintln!("{}: warning: skipped (too large)", skipped.display());
+            }
+            config.lookup = Some(Arc::new(lookup));
         }
         Ok(config)
     }
