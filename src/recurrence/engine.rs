@@ -59,19 +59,13 @@ fn year_type(year: i64) -> usize {
     weekday * 4 + usize::from(civil::is_leap(year)) * 2 + usize::from(civil::is_leap(year - 1))
 }
 
-/// `PREFIX[r][t]`: how many of the years 0..r (of a 400-year cycle) have type t.
-fn type_prefix() -> &'static [[u16; 28]; 401] {
-    static TABLE: OnceLock<Box<[[u16; 28]; 401]>> = OnceLock::new();
+/// Type of each year 0..400 of the Gregorian cycle.
+fn cycle_year_types() -> &'static [u8; 400] {
+    static TABLE: OnceLock<[u8; 400]> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table = Box::new([[0u16; 28]; 401]);
-        let mut running = [0u16; 28];
-        for (r, row) in table.iter_mut().enumerate() {
-            *row = running;
-            if r < 400 {
-                if let Some(slot) = running.get_mut(year_type(r as i64)) {
-                    *slot += 1;
-                }
-            }
+        let mut table = [0u8; 400];
+        for (year, slot) in table.iter_mut().enumerate() {
+            *slot = year_type(year as i64) as u8;
         }
         table
     })
@@ -104,7 +98,10 @@ pub(crate) struct Engine {
     shared_times: Rc<DayTimes>,
     phase_times: RefCell<HashMap<u64, Rc<DayTimes>>>,
     years: RefCell<HashMap<(usize, u64), Rc<YearData>>>,
-    type_counts: RefCell<Option<[u128; 28]>>,
+    /// `cycle_prefix[r]`: instances in years 0..r of a 400-year cycle (constant phase).
+    cycle_prefix: RefCell<Option<Rc<[u128; 401]>>>,
+    /// Year contents by type when the phase is constant.
+    by_type: RefCell<[Option<Rc<YearData>>; 28]>,
     /// `walked[i]`: instances in the years [origin, origin + i), filled on demand.
     walked: RefCell<Vec<u128>>,
     budget: Cell<u64>,
@@ -167,7 +164,8 @@ impl Engine {
             shared_times,
             phase_times: RefCell::new(HashMap::new()),
             years: RefCell::new(HashMap::new()),
-            type_counts: RefCell::new(None),
+            cycle_prefix: RefCell::new(None),
+            by_type: RefCell::new(Default::default()),
             walked: RefCell::new(vec![0]),
             budget: Cell::new(budget),
         }
@@ -249,6 +247,18 @@ impl Engine {
     }
 
     fn year(&self, year: i64) -> Result<Rc<YearData>, Oversized> {
+        if self.constant_phase {
+            let kind = year_type(year);
+            if let Some(Some(found)) = self.by_type.borrow().get(kind) {
+                return Ok(Rc::clone(found));
+            }
+            self.spend(8)?;
+            let data = Rc::new(self.build_year(year, self.phase_of_year(year))?);
+            if let Some(slot) = self.by_type.borrow_mut().get_mut(kind) {
+                *slot = Some(Rc::clone(&data));
+            }
+            return Ok(data);
+        }
         let key = (year_type(year), self.phase_of_year(year));
         if let Some(found) = self.years.borrow().get(&key) {
             return Ok(Rc::clone(found));
@@ -569,9 +579,9 @@ impl Engine {
         })
     }
 
-    fn all_type_counts(&self) -> Result<[u128; 28], Oversized> {
-        if let Some(found) = *self.type_counts.borrow() {
-            return Ok(found);
+    fn cycle_prefix(&self) -> Result<Rc<[u128; 401]>, Oversized> {
+        if let Some(found) = &*self.cycle_prefix.borrow() {
+            return Ok(Rc::clone(found));
         }
         let mut counts = [0u128; 28];
         for (slot, representative) in counts.iter_mut().zip(type_representatives()) {
@@ -579,25 +589,30 @@ impl Engine {
                 *slot = self.year_count(*year)?;
             }
         }
-        *self.type_counts.borrow_mut() = Some(counts);
-        Ok(counts)
+        let mut prefix = [0u128; 401];
+        let mut running = 0u128;
+        for (r, slot) in prefix.iter_mut().enumerate() {
+            *slot = running;
+            if let Some(count) = cycle_year_types()
+                .get(r)
+                .and_then(|&t| counts.get(usize::from(t)))
+            {
+                running += count;
+            }
+        }
+        let prefix = Rc::new(prefix);
+        *self.cycle_prefix.borrow_mut() = Some(Rc::clone(&prefix));
+        Ok(prefix)
     }
 
     /// Instances in all years before `year`, counted from year 0 (may be
     /// negative for years before 0); only for a constant phase.
     fn prefix_constant(&self, year: i64) -> Result<i128, Oversized> {
-        let counts = self.all_type_counts()?;
+        let prefix = self.cycle_prefix()?;
         let q = year.div_euclid(CYCLE_YEARS);
         let r = year.rem_euclid(CYCLE_YEARS) as usize;
-        let table = type_prefix();
-        let sum_for = |row: &[u16; 28]| -> i128 {
-            row.iter()
-                .zip(counts.iter())
-                .map(|(&years, &count)| i128::from(years) * count as i128)
-                .sum()
-        };
-        let cycle = table.get(400).map(sum_for).unwrap_or(0);
-        let partial = table.get(r).map(sum_for).unwrap_or(0);
+        let cycle = prefix.get(400).copied().unwrap_or(0) as i128;
+        let partial = prefix.get(r).copied().unwrap_or(0) as i128;
         Ok(i128::from(q).saturating_mul(cycle).saturating_add(partial))
     }
 

@@ -103,6 +103,22 @@ fn nth_bit_u64(bits: u64, k: u64) -> Option<u32> {
     Some(w.trailing_zeros())
 }
 
+/// `[p]`: the days of a year whose offset from 1 January is p modulo 7.
+fn every_seventh_day() -> &'static [DayMask; 7] {
+    static TABLE: std::sync::OnceLock<[DayMask; 7]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = [EMPTY_MASK; 7];
+        for (phase, mask) in table.iter_mut().enumerate() {
+            let mut day = phase as i64;
+            while day < 384 {
+                mask_set(mask, day);
+                day += 7;
+            }
+        }
+        table
+    })
+}
+
 /// The start times (seconds after local midnight) of the instances on one day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum DayTimes {
@@ -425,14 +441,15 @@ impl Plan {
         length: i64,
     ) -> DayMask {
         let mut matching = ordinals;
-        if self.weekdays != 0 {
-            for d in 0..length {
-                if self.weekdays & (1 << ((first_weekday as i64 + d) % 7)) != 0 {
-                    mask_set(&mut matching, d);
+        for weekday in 0..7u32 {
+            if self.weekdays & (1 << weekday) != 0 {
+                let phase = (weekday + 7 - first_weekday) % 7;
+                if let Some(days) = every_seventh_day().get(phase as usize) {
+                    mask_or_assign(&mut matching, days);
                 }
             }
         }
-        mask_and(mask, &matching)
+        mask_and(mask, &mask_and(&matching, &mask_range(0, length)))
     }
 
     /// Week numbering as python-dateutil and libical do it: week 1 is the

@@ -584,7 +584,7 @@ fn max_per_day(
 ///
 /// Exact for sets of up to 64 instances (every instance is tried as the
 /// start of the busiest window). Longer sets: the windows starting at the
-/// first 8 instances and at the first 8 in the horizon are measured, which
+/// first 4 instances and at the first 4 in the horizon are measured, which
 /// finds every overlap of a pattern repeating within a few instances
 /// (daily, weekly, hourly grids); an overlap that appears only late in a
 /// long irregular pattern can be missed, so the value is then a lower bound.
@@ -614,7 +614,10 @@ fn max_overlap(
         let Some(at) = set.select(index)? else {
             break;
         };
-        let n = set.count_before(at.saturating_add(duration))? - set.count_before(at)?;
+        // `at` is the index-th instance, so `index` instances precede it.
+        let n = set
+            .count_before(at.saturating_add(duration))?
+            .saturating_sub(index);
         best = best.max(u64::try_from(n).unwrap_or(u64::MAX));
     }
     Ok(best)
