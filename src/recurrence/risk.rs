@@ -1,0 +1,88 @@
+//! Turning a recurrence profile into findings.
+
+use chrono::{DateTime, Utc};
+
+use super::series::{InstanceCount, RecurrenceProfile};
+use crate::finding::{Finding, Reason};
+
+/// Limits above which a recurrence is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecurrenceThresholds {
+    /// More instances than this in the horizon is a flood (default 500).
+    pub flood_instances: u64,
+    /// More instances than this on one local day is a flood (default 24).
+    pub flood_per_day: u64,
+    /// A first instance more than this many days after the reference is far in the future (default 180).
+    pub far_future_days: i64,
+}
+
+impl Default for RecurrenceThresholds {
+    fn default() -> Self {
+        RecurrenceThresholds {
+            flood_instances: 500,
+            flood_per_day: 24,
+            far_future_days: 180,
+        }
+    }
+}
+
+/// recurrence-flood / recurrence-overlap / far-future findings for one
+/// profile; `reference` is the message Date or now.
+pub fn risk_findings(
+    profile: &RecurrenceProfile,
+    thresholds: &RecurrenceThresholds,
+    reference: DateTime<Utc>,
+) -> Vec<Finding> {
+    let note = profile
+        .timezone_note
+        .as_deref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    let total = match profile.instances_total {
+        InstanceCount::Exact(n) => n.to_string(),
+        InstanceCount::Unbounded => "unbounded".to_string(),
+    };
+    let mut findings = Vec::new();
+    if profile.instances_in_horizon > thresholds.flood_instances {
+        findings.push(Finding::new(
+            Reason::RecurrenceFlood,
+            format!(
+                "{} instances in the horizon (limit {}), {total} in all{note}",
+                profile.instances_in_horizon, thresholds.flood_instances
+            ),
+        ));
+    }
+    if profile.max_per_day > thresholds.flood_per_day {
+        findings.push(Finding::new(
+            Reason::RecurrenceFlood,
+            format!(
+                "{} instances on one day (limit {}){note}",
+                profile.max_per_day, thresholds.flood_per_day
+            ),
+        ));
+    }
+    if profile.max_overlap > 1 {
+        findings.push(Finding::new(
+            Reason::RecurrenceOverlap,
+            format!(
+                "up to {} instances of the series at the same time{note}",
+                profile.max_overlap
+            ),
+        ));
+    }
+    if let Some(first) = profile.first_start {
+        let days = (first - reference).num_days();
+        if days > thresholds.far_future_days {
+            findings.push(Finding::new(
+                Reason::FarFuture,
+                format!(
+                    "first instance {} is {days} days after {} (limit {}){note}",
+                    first.to_rfc3339(),
+                    reference.to_rfc3339(),
+                    thresholds.far_future_days
+                ),
+            ));
+        }
+    }
+    findings
+}
