@@ -6,6 +6,9 @@ use mail_parser::Message;
 use crate::calendar::{looks_like_icalendar, parse_calendar, CalendarObject};
 use crate::finding::{Finding, Reason};
 use crate::message::{locate_imip, normalize_line_endings, Located, LocatedBy, LocatedObject};
+use crate::recurrence::{
+    evaluate, risk_findings, EvalOptions, RecurrenceProfile, RecurrenceThresholds, Series,
+};
 use crate::script::{Item, ItemSet};
 use crate::validate::{
     is_suspicious, score, validate, AuthResultsEntry, Config, ScoredFinding, ValidationInput,
@@ -55,6 +58,15 @@ impl Depth {
     }
 }
 
+/// One series' recurrence profile, with the component it belongs to.
+#[derive(Debug, Clone)]
+pub struct SeriesProfile {
+    pub uid: Option<String>,
+    /// The RECURRENCE-ID of an overridden instance, as written.
+    pub recurrence_id: Option<String>,
+    pub profile: RecurrenceProfile,
+}
+
 /// What was found in one message and why.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -70,6 +82,8 @@ pub struct Analysis {
     pub suspicious: bool,
     /// The Authentication-Results headers read by the validation.
     pub authentication_results: Vec<AuthResultsEntry>,
+    /// The recurrence profile of each scheduled component with a DTSTART.
+    pub recurrence: Vec<SeriesProfile>,
     depth: Depth,
     raw_findings: Vec<Finding>,
     bare_calendar: bool,
@@ -93,6 +107,7 @@ impl Analysis {
             risk: 0,
             suspicious: false,
             authentication_results: Vec::new(),
+            recurrence: Vec::new(),
             depth: Depth::Locate,
             raw_findings,
             bare_calendar: false,
@@ -133,6 +148,7 @@ impl Analysis {
         } else {
             Vec::new()
         };
+        let is_imip = object.is_some();
         let mut analysis = Analysis {
             located: Located {
                 object,
@@ -143,10 +159,15 @@ impl Analysis {
             risk: 0,
             suspicious: false,
             authentication_results: Vec::new(),
+            recurrence: Vec::new(),
             depth: Depth::Model,
             raw_findings,
             bare_calendar: true,
         };
+        if is_imip {
+            analysis.evaluate_recurrence(config, config.now());
+            analysis.depth = Depth::Validate;
+        }
         analysis.finish(config);
         analysis
     }
@@ -186,10 +207,69 @@ impl Analysis {
                 );
                 self.raw_findings.extend(validation.findings);
                 self.authentication_results = validation.authentication_results;
+                let reference = message
+                    .date()
+                    .and_then(|date| chrono::DateTime::from_timestamp(date.to_timestamp(), 0))
+                    .unwrap_or_else(|| config.now());
+                self.evaluate_recurrence(config, reference);
             }
             self.depth = Depth::Validate;
         }
         self.finish(config);
+    }
+
+    /// Step 6: profile every series (each component with a DTSTART, up to
+    /// the configured number) and add its recurrence findings. `reference`
+    /// is the message's Date (or the clock) for `far-future`.
+    fn evaluate_recurrence(&mut self, config: &Config, reference: chrono::DateTime<chrono::Utc>) {
+        let Some(calendar) = &self.calendar else {
+            return;
+        };
+        let options = EvalOptions {
+            now: config.now(),
+            horizon: chrono::Duration::days(i64::from(config.horizon_days)),
+            timezones: &calendar.timezones,
+        };
+        let thresholds = RecurrenceThresholds {
+            flood_instances: config.flood_instances,
+            flood_per_day: config.flood_per_day,
+            far_future_days: config.far_future_days,
+        };
+        let series_components = calendar
+            .components
+            .iter()
+            .filter_map(|component| Some((component, component.dtstart.as_ref()?)));
+        for (evaluated, (component, dtstart)) in series_components.enumerate() {
+            if evaluated >= config.max_recurrence_series {
+                self.raw_findings.push(Finding::new(
+                    Reason::Oversized,
+                    format!(
+                        "more than {} series with a DTSTART: the rest were not evaluated",
+                        config.max_recurrence_series
+                    ),
+                ));
+                break;
+            }
+            let series = Series {
+                dtstart,
+                dtend: component.dtend.as_ref().or(component.due.as_ref()),
+                duration: component.duration.as_deref(),
+                rrules: &component.rrules,
+                rdates: &component.rdates,
+                exdates: &component.exdates,
+            };
+            let evaluation = evaluate(&series, &options);
+            self.raw_findings.extend(evaluation.findings);
+            if let Some(profile) = evaluation.profile {
+                self.raw_findings
+                    .extend(risk_findings(&profile, &thresholds, reference));
+                self.recurrence.push(SeriesProfile {
+                    uid: component.uid.clone(),
+                    recurrence_id: component.recurrence_id.as_ref().map(|id| id.value.clone()),
+                    profile,
+                });
+            }
+        }
     }
 
     /// Weigh the findings into the risk score.

@@ -118,7 +118,10 @@ impl ValidationArgs {
         }
         if let Some(dir) = &self.calendar {
             let lookup = DirectoryLookup::open(dir, &config.calendar_limits).map_err(|error| {
-                eprintln!("{}: error: cannot read the calendar folder: {error}", dir.display());
+                eprintln!(
+                    "{}: error: cannot read the calendar folder: {error}",
+                    dir.display()
+                );
                 ExitCode::from(2)
             })?;
             for skipped in lookup.skipped() {

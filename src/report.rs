@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, SeriesProfile};
 use crate::calendar::{Attendee, CalAddress, DateValue, Organizer, SchedulingComponent};
+use crate::recurrence::InstanceCount;
 use crate::validate::{AuthResultsEntry, ScoredFinding};
 
 /// One analysed input, ready to serialise.
@@ -29,6 +30,8 @@ pub struct Report<'a> {
     /// Calendars inside attached messages (forwards, bounces): not this
     /// message's iMIP object.
     pub embedded: Vec<EmbeddedReport<'a>>,
+    /// One recurrence profile per series (component with a DTSTART).
+    pub recurrence: Vec<RecurrenceReport<'a>>,
     /// Every finding with its weight and explanation.
     pub findings: &'a [ScoredFinding],
     /// Sum of the weights, capped at 100.
@@ -79,6 +82,47 @@ pub struct AttendeeReport<'a> {
     pub delegated_from: Vec<&'a str>,
 }
 
+/// What one series amounts to; times in RFC 3339 UTC.
+#[derive(Debug, Serialize)]
+pub struct RecurrenceReport<'a> {
+    pub uid: Option<&'a str>,
+    pub recurrence_id: Option<&'a str>,
+    /// A number, or the string `"unbounded"`.
+    pub instances_total: serde_json::Value,
+    pub instances_in_horizon: u64,
+    pub first_start: Option<String>,
+    pub last_start: Option<String>,
+    pub first_start_in_horizon: Option<String>,
+    pub max_per_day: u64,
+    pub max_overlap: u64,
+    /// How the series' time zone was resolved, when not as written.
+    pub timezone_note: Option<&'a str>,
+}
+
+impl<'a> RecurrenceReport<'a> {
+    fn new(series: &'a SeriesProfile) -> RecurrenceReport<'a> {
+        let profile = &series.profile;
+        let time = |time: Option<chrono::DateTime<chrono::Utc>>| {
+            time.map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        };
+        RecurrenceReport {
+            uid: series.uid.as_deref(),
+            recurrence_id: series.recurrence_id.as_deref(),
+            instances_total: match profile.instances_total {
+                InstanceCount::Exact(count) => serde_json::Value::from(count),
+                InstanceCount::Unbounded => serde_json::Value::from("unbounded"),
+            },
+            instances_in_horizon: profile.instances_in_horizon,
+            first_start: time(profile.first_start),
+            last_start: time(profile.last_start),
+            first_start_in_horizon: time(profile.first_start_in_horizon),
+            max_per_day: profile.max_per_day,
+            max_overlap: profile.max_overlap,
+            timezone_note: profile.timezone_note.as_deref(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct EmbeddedReport<'a> {
     pub part: &'a str,
@@ -118,6 +162,11 @@ impl<'a> Report<'a> {
                     part: &calendar.part,
                     method: calendar.method.as_deref(),
                 })
+                .collect(),
+            recurrence: analysis
+                .recurrence
+                .iter()
+                .map(RecurrenceReport::new)
                 .collect(),
             findings: &analysis.findings,
             risk: analysis.risk,
@@ -167,6 +216,20 @@ impl<'a> Report<'a> {
                 "  embedded calendar in part {} ({}), not this message's object",
                 calendar.part,
                 calendar.method.unwrap_or("no METHOD")
+            );
+        }
+        for series in &self.recurrence {
+            if series.instances_total == serde_json::Value::from(1) {
+                continue;
+            }
+            let _ = writeln!(
+                text,
+                "  recurrence {}: {} instances, {} in the horizon, at most {} a day, {} at once",
+                series.uid.unwrap_or("?"),
+                series.instances_total,
+                series.instances_in_horizon,
+                series.max_per_day,
+                series.max_overlap
             );
         }
         for finding in self.findings {
