@@ -219,7 +219,7 @@ impl<'a> Report<'a> {
             );
         }
         for series in &self.recurrence {
-            if series.instances_total == serde_json::Value::from(1) {
+            if series.instances_total == 1 {
                 continue;
             }
             let _ = writeln!(
