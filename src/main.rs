@@ -173,12 +173,9 @@ fn main() -> ExitCode {
 fn analyze(config: &Config, files: &[PathBuf], json: bool) -> ExitCode {
     let mut status = ExitCode::SUCCESS;
     for path in files {
-        let input = match std::fs::read(path) {
+        let input = match read_bytes(path) {
             Ok(input) => input,
-            Err(error) => {
-                eprintln!("{}: error: cannot read: {error}", path.display());
-                return ExitCode::from(2);
-            }
+            Err(code) => return code,
         };
         let analysis = Analysis::of_input(&input, config);
         let name = path.display().to_string();
@@ -201,13 +198,15 @@ fn analyze(config: &Config, files: &[PathBuf], json: bool) -> ExitCode {
     status
 }
 
+fn read_bytes(path: &Path) -> Result<Vec<u8>, ExitCode> {
+    std::fs::read(path).map_err(|error| {
+        eprintln!("{}: error: cannot read: {error}", path.display());
+        ExitCode::from(2)
+    })
+}
+
 fn read_text(path: &Path) -> Result<String, ExitCode> {
-    std::fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .map_err(|error| {
-            eprintln!("{}: error: cannot read: {error}", path.display());
-            ExitCode::from(2)
-        })
+    read_bytes(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn check(scripts: &[PathBuf]) -> ExitCode {
@@ -257,12 +256,9 @@ fn test(
         }
     };
     for path in messages {
-        let message = match std::fs::read(path) {
+        let message = match read_bytes(path) {
             Ok(message) => message,
-            Err(error) => {
-                eprintln!("{}: error: cannot read: {error}", path.display());
-                return ExitCode::from(2);
-            }
+            Err(code) => return code,
         };
         let outcome = match engine.run(&compiled, &message, &envelope) {
             Ok(outcome) => outcome,

@@ -173,22 +173,20 @@ fn lower_test(emitter: &mut Emitter<'_>, test: &ImipTest, names: &ReservedNames)
         return;
     };
 
-    if let MatchType::Count(_) = test.match_type {
-        let head = environment_head(test, names.count_name(test.item));
-        emitter.write(&head, origin);
-        emitter.write(" ", origin);
-        emitter.write(&line_padding, origin);
-        emitter.copy(keys);
-        return;
-    }
-
     let slot_count = test.item.slots();
-    if test.key_strings.len() > 1 {
+    let is_count = matches!(test.match_type, MatchType::Count(_));
+    // sieve-rs's `:count` honours every key; other match types do not.
+    if !is_count && test.key_strings.len() > 1 {
         lower_key_list(emitter, test, names, origin);
         return;
     }
-    if slot_count <= 1 {
-        let head = environment_head(test, names.value_name(test.item));
+    if is_count || slot_count <= 1 {
+        let name = if is_count {
+            names.count_name(test.item)
+        } else {
+            names.value_name(test.item)
+        };
+        let head = environment_head(test, name);
         emitter.write(&head, origin);
         emitter.write(" ", origin);
         emitter.write(&line_padding, origin);
