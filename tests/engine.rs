@@ -511,3 +511,11 @@ fn key_lists_match_on_any_key() {
                   if imip :matches :method [\"RE*\", \"*\"] { fileinto \"first/${1}\"; }\n";
     assert_eq!(folders(script, REQUEST), ["first/QUEST"]);
 }
+
+#[test]
+fn engine_script_and_config_are_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Engine>();
+    shareable::<sieve_imip::CompiledScript>();
+    shareable::<sieve_imip::Config>();
+}
