@@ -755,8 +755,7 @@ impl Engine {
             return Ok(0);
         }
         let day_count = |day: i64| -> Result<u64, Oversized> {
-            let n = self.count_before((day + 1) * SECONDS_PER_DAY)?
-                - self.count_before(day * SECONDS_PER_DAY)?;
+            let n = self.count_before((day + 1) * SECONDS_PER_DAY)?.saturating_sub(self.count_before(day * SECONDS_PER_DAY)?);
             Ok(u64::try_from(n).unwrap_or(u64::MAX))
         };
         let uniform = (self.plan.set_positions.is_empty() || self.plan.freq <= Frequency::Daily)
@@ -771,8 +770,7 @@ impl Engine {
             if per_day == 0 {
                 return Ok(0);
             }
-            let days_with = (self.count_before(to.saturating_mul(SECONDS_PER_DAY))?
-                - self.count_before(from.saturating_mul(SECONDS_PER_DAY))?)
+            let days_with = (self.count_before(to.saturating_mul(SECONDS_PER_DAY))?.saturating_sub(self.count_before(from.saturating_mul(SECONDS_PER_DAY))?))
                 / u128::from(per_day);
             let mut skipped = 0u128;
             for &day in skip {
