@@ -343,7 +343,10 @@ fn huge_intervals_and_long_lists_stay_bounded() {
     ] {
         let evaluation = run(&start, Some("PT1H"), rule, "2026-01-01T00:00:00Z", 365, &[]);
         if let Some(p) = evaluation.profile {
-            assert!(p.instances_in_horizon <= 1 || rule.contains("86399"), "{rule}: {p:?}");
+            assert!(
+                p.instances_in_horizon <= 1 || rule.contains("86399"),
+                "{rule}: {p:?}"
+            );
         } else {
             assert_eq!(evaluation.findings[0].reason, Reason::Oversized, "{rule}");
         }

@@ -8,13 +8,17 @@ use sieve_imip::calendar::DateValue;
 use sieve_imip::recurrence::{evaluate, EvalOptions, InstanceCount, Series};
 
 fn time(value: &Value) -> Option<DateTime<Utc>> {
-    value.as_str().map(|s| DateTime::parse_from_rfc3339(s).unwrap().to_utc())
+    value
+        .as_str()
+        .map(|s| DateTime::parse_from_rfc3339(s).unwrap().to_utc())
 }
 
 #[test]
 fn evaluator_agrees_with_python_dateutil() {
     let Ok(path) = std::env::var("DATEUTIL_CASES") else {
-        eprintln!("DATEUTIL_CASES not set: run scripts/dateutil_diff.py to compare with python-dateutil");
+        eprintln!(
+            "DATEUTIL_CASES not set: run scripts/dateutil_diff.py to compare with python-dateutil"
+        );
         return;
     };
     let text = std::fs::read_to_string(&path).unwrap();
