@@ -329,3 +329,26 @@ fn risk_findings_follow_the_thresholds() {
     assert_eq!(findings.len(), 1);
     assert!(findings[0].detail.contains("60 instances on one day"));
 }
+
+#[test]
+fn huge_intervals_and_long_lists_stay_bounded() {
+    let start = value("20260105T090000Z", None);
+    for rule in [
+        "FREQ=DAILY;INTERVAL=18446744073709551615;BYMONTH=1",
+        "FREQ=SECONDLY;INTERVAL=18446744073709551615",
+        "FREQ=MONTHLY;INTERVAL=18446744073709551615;BYSETPOS=1;BYDAY=MO",
+        "FREQ=WEEKLY;INTERVAL=9223372036854775808;BYMONTH=1,2",
+        "FREQ=YEARLY;INTERVAL=4000000000;COUNT=3",
+        "FREQ=SECONDLY;INTERVAL=86399;BYMONTH=2;COUNT=1000000000",
+    ] {
+        let evaluation = run(&start, Some("PT1H"), rule, "2026-01-01T00:00:00Z", 365, &[]);
+        if let Some(p) = evaluation.profile {
+            assert!(
+                p.instances_in_horizon <= 1 || rule.contains("86399"),
+                "{rule}: {p:?}"
+            );
+        } else {
+            assert_eq!(evaluation.findings[0].reason, Reason::Oversized, "{rule}");
+        }
+    }
+}

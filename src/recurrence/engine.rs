@@ -33,7 +33,10 @@ pub(crate) struct Oversized;
 
 /// Work units one evaluation may spend (a unit is roughly one year built or
 /// walked, one day enumerated, or one sub-daily period enumerated).
-pub(crate) const WORK_BUDGET: u64 = 3_000_000;
+pub(crate) const WORK_BUDGET: u64 = 250_000;
+
+/// Day phases of a sub-daily rule whose day patterns are kept.
+const MAX_CACHED_PHASES: u64 = 4096;
 
 /// Days with instances `max_per_day` looks at when days differ from each other.
 const MAX_DAYS_VISITED: u32 = 20_000;
@@ -441,6 +444,7 @@ impl Engine {
         if let Some(found) = self.phase_times.borrow().get(&phase) {
             return Ok(Rc::clone(found));
         }
+        self.spend(1)?;
         let plan = &self.plan;
         let unit = unit_seconds(plan.freq);
         let day_start = day * SECONDS_PER_DAY;
@@ -493,9 +497,12 @@ impl Engine {
         }
         list.sort_unstable();
         let times = Rc::new(DayTimes::List(list));
-        self.phase_times
-            .borrow_mut()
-            .insert(phase, Rc::clone(&times));
+        // Sparse rules with very many phases are recomputed rather than kept.
+        if self.phase_days <= MAX_CACHED_PHASES {
+            self.phase_times
+                .borrow_mut()
+                .insert(phase, Rc::clone(&times));
+        }
         Ok(times)
     }
 
@@ -755,8 +762,9 @@ impl Engine {
             return Ok(0);
         }
         let day_count = |day: i64| -> Result<u64, Oversized> {
-            let n = self.count_before((day + 1) * SECONDS_PER_DAY)?
-                - self.count_before(day * SECONDS_PER_DAY)?;
+            let n = self
+                .count_before((day + 1) * SECONDS_PER_DAY)?
+                .saturating_sub(self.count_before(day * SECONDS_PER_DAY)?);
             Ok(u64::try_from(n).unwrap_or(u64::MAX))
         };
         let uniform = (self.plan.set_positions.is_empty() || self.plan.freq <= Frequency::Daily)
@@ -771,8 +779,9 @@ impl Engine {
             if per_day == 0 {
                 return Ok(0);
             }
-            let days_with = (self.count_before(to.saturating_mul(SECONDS_PER_DAY))?
-                - self.count_before(from.saturating_mul(SECONDS_PER_DAY))?)
+            let days_with = (self
+                .count_before(to.saturating_mul(SECONDS_PER_DAY))?
+                .saturating_sub(self.count_before(from.saturating_mul(SECONDS_PER_DAY))?))
                 / u128::from(per_day);
             let mut skipped = 0u128;
             for &day in skip {

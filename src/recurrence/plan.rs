@@ -234,6 +234,9 @@ pub(crate) struct Plan {
     pub start: i64,
 }
 
+/// Largest INTERVAL the arithmetic uses.
+const MAX_INTERVAL: u64 = 100_000_000_000_000;
+
 const ALL_HOURS: u64 = (1u64 << 24) - 1;
 const ALL_MINUTES: u64 = (1u64 << 60) - 1;
 
@@ -315,7 +318,9 @@ impl Plan {
             freq == Frequency::Monthly || (freq == Frequency::Yearly && !months.is_empty());
         Plan {
             freq,
-            interval: rule.interval.max(1),
+            // A step beyond 10^14 units puts every instance after DTSTART past
+            // the representable years anyway; the clamp keeps arithmetic in range.
+            interval: rule.interval.clamp(1, MAX_INTERVAL),
             week_start: rule.week_start.index(),
             months: if months.is_empty() {
                 0x1FFE

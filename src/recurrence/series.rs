@@ -213,7 +213,10 @@ impl FinalSet {
         let mut remaining = k;
         let mut position = i64::MIN;
         for (at, is_addition) in events {
-            let in_between = self.rules.count_before(at)? - self.rules.count_before(position)?;
+            let in_between = self
+                .rules
+                .count_before(at)?
+                .saturating_sub(self.rules.count_before(position)?);
             if remaining < in_between {
                 let index = self.rules.count_before(position)? + remaining;
                 return self.rules.select(index);
@@ -569,8 +572,9 @@ fn max_per_day(
     special.dedup();
     let mut best = 0u64;
     for &day in &special {
-        let n = set.count_before((day + 1) * SECONDS_PER_DAY)?
-            - set.count_before(day * SECONDS_PER_DAY)?;
+        let n = set
+            .count_before((day + 1) * SECONDS_PER_DAY)?
+            .saturating_sub(set.count_before(day * SECONDS_PER_DAY)?);
         best = best.max(u64::try_from(n).unwrap_or(u64::MAX));
     }
     let mut regular = 0u64;

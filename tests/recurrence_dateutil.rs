@@ -1,0 +1,75 @@
+//! Reads the cases `scripts/dateutil_diff.py` computed with python-dateutil
+//! (path in `DATEUTIL_CASES`) and compares the evaluator on each.
+//! Without the variable the test has nothing to compare and says so.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+use sieve_imip::calendar::DateValue;
+use sieve_imip::recurrence::{evaluate, EvalOptions, InstanceCount, Series};
+
+fn time(value: &Value) -> Option<DateTime<Utc>> {
+    value
+        .as_str()
+        .map(|s| DateTime::parse_from_rfc3339(s).unwrap().to_utc())
+}
+
+#[test]
+fn evaluator_agrees_with_python_dateutil() {
+    let Ok(path) = std::env::var("DATEUTIL_CASES") else {
+        eprintln!(
+            "DATEUTIL_CASES not set: run scripts/dateutil_diff.py to compare with python-dateutil"
+        );
+        return;
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        count += 1;
+        let case: Value = serde_json::from_str(line).unwrap();
+        let dtstart = DateValue {
+            value: case["dtstart"].as_str().unwrap().to_string(),
+            ..Default::default()
+        };
+        let rrules = vec![case["rrule"].as_str().unwrap().to_string()];
+        let series = Series {
+            dtstart: &dtstart,
+            dtend: None,
+            duration: None,
+            rrules: &rrules,
+            rdates: &[],
+            exdates: &[],
+        };
+        let options = EvalOptions {
+            now: time(&case["now"]).unwrap(),
+            horizon: Duration::seconds(case["horizon_seconds"].as_i64().unwrap()),
+            timezones: &[],
+        };
+        let evaluation = evaluate(&series, &options);
+        let Some(profile) = evaluation.profile else {
+            failures.push(format!("{line}\n  no profile: {:?}", evaluation.findings));
+            continue;
+        };
+        let total = match profile.instances_total {
+            InstanceCount::Exact(n) => Value::from(n),
+            InstanceCount::Unbounded => Value::Null,
+        };
+        let got = (
+            total,
+            profile.instances_in_horizon,
+            profile.first_start,
+            profile.first_start_in_horizon,
+        );
+        let want = (
+            case["instances_total"].clone(),
+            case["instances_in_horizon"].as_u64().unwrap(),
+            time(&case["first_start"]),
+            time(&case["first_start_in_horizon"]),
+        );
+        if got != want {
+            failures.push(format!("{line}\n  got  {got:?}\n  want {want:?}"));
+        }
+    }
+    eprintln!("{count} dateutil cases, {} disagreements", failures.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
