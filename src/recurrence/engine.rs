@@ -102,7 +102,9 @@ pub(crate) struct Engine {
     phase_times: RefCell<HashMap<u64, Rc<DayTimes>>>,
     years: RefCell<HashMap<(usize, u64), Rc<YearData>>>,
     /// `cycle_prefix[r]`: instances in years 0..r of a 400-year cycle (constant phase).
-    cycle_prefix: RefCell<Option<Rc<[u128; 401]>>>,
+    cycle_prefix: std::cell::OnceCell<Box<[u128; 401]>>,
+    /// Constant-phase count before the origin year, once known.
+    origin_prefix: Cell<Option<i128>>,
     /// Year contents by type when the phase is constant.
     by_type: RefCell<[Option<Rc<YearData>>; 28]>,
     /// `walked[i]`: instances in the years [origin, origin + i), filled on demand.
@@ -167,7 +169,8 @@ impl Engine {
             shared_times,
             phase_times: RefCell::new(HashMap::new()),
             years: RefCell::new(HashMap::new()),
-            cycle_prefix: RefCell::new(None),
+            cycle_prefix: std::cell::OnceCell::new(),
+            origin_prefix: Cell::new(None),
             by_type: RefCell::new(Default::default()),
             walked: RefCell::new(vec![0]),
             budget: Cell::new(budget),
@@ -586,9 +589,9 @@ impl Engine {
         })
     }
 
-    fn cycle_prefix(&self) -> Result<Rc<[u128; 401]>, Oversized> {
-        if let Some(found) = &*self.cycle_prefix.borrow() {
-            return Ok(Rc::clone(found));
+    fn cycle_prefix(&self) -> Result<&[u128; 401], Oversized> {
+        if let Some(found) = self.cycle_prefix.get() {
+            return Ok(found);
         }
         let mut counts = [0u128; 28];
         for (slot, representative) in counts.iter_mut().zip(type_representatives()) {
@@ -596,7 +599,7 @@ impl Engine {
                 *slot = self.year_count(*year)?;
             }
         }
-        let mut prefix = [0u128; 401];
+        let mut prefix = Box::new([0u128; 401]);
         let mut running = 0u128;
         for (r, slot) in prefix.iter_mut().enumerate() {
             *slot = running;
@@ -607,9 +610,16 @@ impl Engine {
                 running += count;
             }
         }
-        let prefix = Rc::new(prefix);
-        *self.cycle_prefix.borrow_mut() = Some(Rc::clone(&prefix));
-        Ok(prefix)
+        Ok(self.cycle_prefix.get_or_init(|| prefix))
+    }
+
+    fn origin_prefix(&self) -> Result<i128, Oversized> {
+        if let Some(found) = self.origin_prefix.get() {
+            return Ok(found);
+        }
+        let found = self.prefix_constant(self.origin_year)?;
+        self.origin_prefix.set(Some(found));
+        Ok(found)
     }
 
     /// Instances in all years before `year`, counted from year 0 (may be
@@ -648,7 +658,7 @@ impl Engine {
             return Ok(0);
         }
         if self.constant_phase {
-            let n = self.prefix_constant(year)? - self.prefix_constant(self.origin_year)?;
+            let n = self.prefix_constant(year)? - self.origin_prefix()?;
             return Ok(u128::try_from(n).unwrap_or(0));
         }
         let distance = year - self.origin_year;
@@ -679,7 +689,7 @@ impl Engine {
     /// the representable years.
     pub(crate) fn select(&self, k: u128) -> Result<Option<i64>, Oversized> {
         let year = if self.constant_phase {
-            let base = self.prefix_constant(self.origin_year)?;
+            let base = self.origin_prefix()?;
             let cycle = self.prefix_constant(self.origin_year + CYCLE_YEARS)? - base;
             if cycle <= 0 {
                 return Ok(None);
@@ -694,18 +704,43 @@ impl Engine {
             else {
                 return Ok(None);
             };
-            // Largest year in [first, first + 400] whose preceding count is <= k.
-            let (mut low, mut high) = (first, first + CYCLE_YEARS);
-            while high - low > 1 {
-                let mid = low + (high - low) / 2;
-                let before = self.prefix_constant(mid)? - base;
-                if (before as u128) <= k {
-                    low = mid;
+            let before = |year: i64| -> Result<u128, Oversized> {
+                Ok(u128::try_from(self.prefix_constant(year)? - base).unwrap_or(0))
+            };
+            // Counts per year are nearly even: start from the proportional
+            // guess, then a few steps; a binary search if the guess is far.
+            let rest = k % cycle;
+            let guess = first + i64::try_from(rest * CYCLE_YEARS as u128 / cycle).unwrap_or(0);
+            let mut year = guess.clamp(first, first + CYCLE_YEARS - 1);
+            let mut steps = 0;
+            loop {
+                steps += 1;
+                if steps > 8 {
+                    break None;
+                }
+                if before(year)? > k {
+                    year -= 1;
+                } else if before(year + 1)? <= k {
+                    year += 1;
                 } else {
-                    high = mid;
+                    break Some(year);
                 }
             }
-            low
+            .map_or_else(
+                || -> Result<i64, Oversized> {
+                    let (mut low, mut high) = (first, first + CYCLE_YEARS);
+                    while high - low > 1 {
+                        let mid = low + (high - low) / 2;
+                        if before(mid)? <= k {
+                            low = mid;
+                        } else {
+                            high = mid;
+                        }
+                    }
+                    Ok(low)
+                },
+                Ok,
+            )?
         } else {
             match self.find_year_walking(k)? {
                 Some(year) => year,
