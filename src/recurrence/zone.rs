@@ -8,9 +8,9 @@
 
 use chrono::{DateTime, Offset, TimeZone};
 
-use super::civil::SECONDS_PER_DAY;
+use super::civil::{days_from_civil, month_length, weekday, year_of_day, SECONDS_PER_DAY};
 use super::engine::{Engine, WORK_BUDGET};
-use super::parse::{parse_date_or_date_time, parse_recur};
+use super::parse::{parse_date_or_date_time, parse_recur, Frequency, Recur};
 use super::plan::Plan;
 use crate::calendar::{Observance, TimeZoneDefinition};
 
@@ -21,7 +21,75 @@ struct Onsets {
     /// Local start of the observance (in `offset_from`).
     start: i64,
     rule: Option<(Engine, u128, Option<u128>)>,
+    /// The shape nearly every VTIMEZONE uses, answered without an engine.
+    yearly: Option<YearlyOnset>,
     extra: Vec<i64>,
+}
+
+/// `FREQ=YEARLY;BYMONTH=m;BYDAY=±nDD` with no end: one onset a year, on
+/// the n-th (or n-th last) weekday of a month at the observance's time of
+/// day. Building a counting engine for it (a 400-year table from 1601, as
+/// Outlook writes) costs tens of microseconds per zone; this is a few
+/// arithmetic steps per lookup.
+#[derive(Debug, Clone, Copy)]
+struct YearlyOnset {
+    month: u32,
+    ordinal: i32,
+    weekday: u32,
+    time_of_day: i64,
+}
+
+impl YearlyOnset {
+    fn from_rule(recur: &Recur, start: i64) -> Option<YearlyOnset> {
+        let plain = recur.freq == Frequency::Yearly
+            && recur.interval == 1
+            && recur.count.is_none()
+            && recur.until.is_none()
+            && recur.by_second.is_empty()
+            && recur.by_minute.is_empty()
+            && recur.by_hour.is_empty()
+            && recur.by_month_day.is_empty()
+            && recur.by_year_day.is_empty()
+            && recur.by_week_no.is_empty()
+            && recur.by_set_pos.is_empty();
+        let ([month], [day]) = (recur.by_month.as_slice(), recur.by_day.as_slice()) else {
+            return None;
+        };
+        let ordinal = day.ordinal.filter(|n| (-5..=5).contains(n) && *n != 0)?;
+        plain.then_some(YearlyOnset {
+            month: *month,
+            ordinal,
+            weekday: day.weekday.index(),
+            time_of_day: start.rem_euclid(SECONDS_PER_DAY),
+        })
+    }
+
+    /// The onset in `year` (local seconds), if that month has such a day.
+    fn in_year(self, year: i64) -> Option<i64> {
+        let length = month_length(year, self.month);
+        let first = days_from_civil(year, self.month, 1);
+        let last = first + length - 1;
+        let day = if self.ordinal > 0 {
+            let to_first = (i64::from(self.weekday) - i64::from(weekday(first))).rem_euclid(7);
+            first + to_first + 7 * (i64::from(self.ordinal) - 1)
+        } else {
+            let from_last = (i64::from(weekday(last)) - i64::from(self.weekday)).rem_euclid(7);
+            last - from_last - 7 * (i64::from(-self.ordinal) - 1)
+        };
+        (first..=last)
+            .contains(&day)
+            .then_some(day * SECONDS_PER_DAY + self.time_of_day)
+    }
+
+    /// The latest onset at or before `local`, not before the observance's start.
+    fn latest_at_or_before(self, local: i64, start: i64) -> Option<i64> {
+        let year = year_of_day(local.div_euclid(SECONDS_PER_DAY));
+        // A month may lack a fifth weekday: look back until a year has one.
+        (0..8)
+            .filter_map(|back| self.in_year(year - back))
+            .find(|onset| *onset <= local)
+            .filter(|onset| *onset >= start)
+    }
 }
 
 /// A zone defined by VTIMEZONE observances.
@@ -69,12 +137,19 @@ pub(crate) fn local_seconds(value: &super::parse::DateOrDateTime) -> i64 {
     day * SECONDS_PER_DAY + time
 }
 
-fn observance_onsets(observance: &Observance) -> Option<Onsets> {
+fn observance_onsets(observance: &Observance, fast_path: bool) -> Option<Onsets> {
     let offset_from = parse_utc_offset(&observance.offset_from)?;
     let offset_to = parse_utc_offset(&observance.offset_to)?;
     let start = local_seconds(&parse_date_or_date_time(&observance.dtstart)?);
-    let rule = observance.rrule.as_deref().and_then(|text| {
-        let recur = parse_recur(text).ok()?;
+    let recur = observance
+        .rrule
+        .as_deref()
+        .and_then(|text| parse_recur(text).ok());
+    let yearly = recur
+        .as_ref()
+        .filter(|_| fast_path)
+        .and_then(|recur| YearlyOnset::from_rule(recur, start));
+    let rule = recur.filter(|_| yearly.is_none()).and_then(|recur| {
         let engine = Engine::new(Plan::new(&recur, start), WORK_BUDGET / 16);
         let base = engine.count_before(start).ok()?;
         let cap = match (recur.count, recur.until) {
@@ -103,16 +178,21 @@ fn observance_onsets(observance: &Observance) -> Option<Onsets> {
         offset_to,
         start,
         rule,
+        yearly,
         extra,
     })
 }
 
 impl DefinedZone {
     pub(crate) fn new(definition: &TimeZoneDefinition) -> Option<DefinedZone> {
+        DefinedZone::build(definition, true)
+    }
+
+    fn build(definition: &TimeZoneDefinition, fast_path: bool) -> Option<DefinedZone> {
         let onsets: Vec<Onsets> = definition
             .observances
             .iter()
-            .filter_map(observance_onsets)
+            .filter_map(|observance| observance_onsets(observance, fast_path))
             .collect();
         let earliest_offset = onsets.iter().min_by_key(|o| o.start)?.offset_from;
         Some(DefinedZone {
@@ -134,6 +214,14 @@ impl DefinedZone {
             for &extra in &onset.extra {
                 if extra <= local_limit && latest.is_none_or(|l| extra > l) {
                     latest = Some(extra);
+                }
+            }
+            if let Some(at) = onset
+                .yearly
+                .and_then(|yearly| yearly.latest_at_or_before(local_limit, onset.start))
+            {
+                if latest.is_none_or(|l| at > l) {
+                    latest = Some(at);
                 }
             }
             if let Some((engine, base, cap)) = &onset.rule {
@@ -267,5 +355,112 @@ impl Zone {
             }
         }
         low
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::ObservanceKind;
+
+    fn observance(
+        kind: ObservanceKind,
+        dtstart: &str,
+        from: &str,
+        to: &str,
+        rrule: &str,
+    ) -> Observance {
+        Observance {
+            kind,
+            dtstart: dtstart.into(),
+            offset_from: from.into(),
+            offset_to: to.into(),
+            rrule: Some(rrule.into()),
+            rdates: Vec::new(),
+        }
+    }
+
+    /// The yearly shortcut gives the offsets the counting engine gives, at
+    /// every hour around each transition over two centuries, for the rule
+    /// shapes Outlook, Google and Apple write (last, first, second weekday).
+    #[test]
+    fn yearly_shortcut_agrees_with_the_engine() {
+        let zones = [
+            TimeZoneDefinition {
+                tzid: "W. Europe Standard Time".into(),
+                observances: vec![
+                    observance(
+                        ObservanceKind::Standard,
+                        "16010101T030000",
+                        "+0200",
+                        "+0100",
+                        "FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10",
+                    ),
+                    observance(
+                        ObservanceKind::Daylight,
+                        "16010101T020000",
+                        "+0100",
+                        "+0200",
+                        "FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3",
+                    ),
+                ],
+            },
+            TimeZoneDefinition {
+                tzid: "America/New_York".into(),
+                observances: vec![
+                    observance(
+                        ObservanceKind::Daylight,
+                        "20070311T020000",
+                        "-0500",
+                        "-0400",
+                        "FREQ=YEARLY;BYMONTH=3;BYDAY=2SU",
+                    ),
+                    observance(
+                        ObservanceKind::Standard,
+                        "20071104T020000",
+                        "-0400",
+                        "-0500",
+                        "FREQ=YEARLY;BYMONTH=11;BYDAY=1SU",
+                    ),
+                ],
+            },
+            TimeZoneDefinition {
+                tzid: "Fifth Friday".into(),
+                observances: vec![
+                    observance(
+                        ObservanceKind::Daylight,
+                        "19900101T000000",
+                        "+0000",
+                        "+0100",
+                        "FREQ=YEARLY;BYMONTH=3;BYDAY=5FR",
+                    ),
+                    observance(
+                        ObservanceKind::Standard,
+                        "19900101T000000",
+                        "+0100",
+                        "+0000",
+                        "FREQ=YEARLY;BYMONTH=9;BYDAY=-5MO",
+                    ),
+                ],
+            },
+        ];
+        for definition in &zones {
+            let fast = DefinedZone::build(definition, true).expect("zone");
+            let slow = DefinedZone::build(definition, false).expect("zone");
+            assert!(fast.onsets.iter().all(|onset| onset.yearly.is_some()));
+            assert!(slow.onsets.iter().all(|onset| onset.rule.is_some()));
+            let start = days_from_civil(1950, 1, 1) * SECONDS_PER_DAY;
+            let end = days_from_civil(2150, 1, 1) * SECONDS_PER_DAY;
+            let mut utc = start;
+            while utc < end {
+                assert_eq!(
+                    fast.offset_at(utc),
+                    slow.offset_at(utc),
+                    "{} at {utc}",
+                    definition.tzid
+                );
+                utc += 7 * 3600 + 13 * 60;
+            }
+        }
     }
 }
