@@ -23,6 +23,33 @@ const KNOWN_PROPERTIES: [&str; 12] = [
     "ATTENDEE",
 ];
 
+/// The properties of a STANDARD or DAYLIGHT observance the model keeps.
+const OBSERVANCE_PROPERTIES: [&str; 5] =
+    ["DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "RRULE", "RDATE"];
+
+/// Whether the model reads property `name` in a component nested as `path`
+/// (outermost first, starting with the object's VCALENDAR). Properties it
+/// does not read need not reach the parser; this must name every property
+/// the builder below looks at, where it looks.
+pub(super) fn reads_property(path: &[&str], name: &str) -> bool {
+    let named = |names: &[&str]| names.iter().any(|known| known.eq_ignore_ascii_case(name));
+    match path {
+        [_calendar] => name.eq_ignore_ascii_case("METHOD"),
+        [_calendar, component] if ComponentKind::from_name(component).is_some() => {
+            named(&KNOWN_PROPERTIES)
+        }
+        [_calendar, component] if component.eq_ignore_ascii_case("VTIMEZONE") => {
+            name.eq_ignore_ascii_case("TZID")
+        }
+        [_calendar, timezone, observance] if timezone.eq_ignore_ascii_case("VTIMEZONE") => {
+            let is_observance = observance.eq_ignore_ascii_case("STANDARD")
+                || observance.eq_ignore_ascii_case("DAYLIGHT");
+            is_observance && named(&OBSERVANCE_PROPERTIES)
+        }
+        _ => false,
+    }
+}
+
 /// Builds the model and collects `malformed` problems with line numbers.
 pub(super) struct ModelBuilder<'a> {
     /// The unfolded text the parser read: property names borrow from it,
