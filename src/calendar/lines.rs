@@ -156,9 +156,10 @@ pub(super) struct RelevantLines {
     pub(super) index: LineIndex,
 }
 
-/// Keep the lines of `unfolded` the model may read. `reads(path, name)`
-/// says whether the model reads property `name` (as written) in a component
-/// nested as `path` (outermost first, VCALENDAR included).
+/// Keep the lines of `unfolded` the model may read. `properties_read(path)`
+/// names the properties the model reads in a component nested as `path`
+/// (outermost first, VCALENDAR included), or is `None` when the model reads
+/// nothing in it or below it: such a component is left out whole.
 ///
 /// Lines are left out only from the start of a first VCALENDAR up to the
 /// first line that is not plain: a plain line (empty, `BEGIN:` and a name,
@@ -168,11 +169,11 @@ pub(super) struct RelevantLines {
 /// there starts where the parser starts reading, whichever of them are left
 /// out. Past a line that is not plain, the parser may read across line
 /// breaks (an unquoted parameter value runs on to the next `;` or `:`), so
-/// the rest of the text is kept whole.
+/// the rest of the text is kept whole, and so is any component still open.
 pub(super) fn relevant_lines(
     unfolded: &str,
     index: &LineIndex,
-    reads: impl Fn(&[&str], &str) -> bool,
+    properties_read: impl Fn(&[&str]) -> Option<&'static [&'static str]>,
 ) -> RelevantLines {
     let mut relevant = RelevantLines {
         text: String::with_capacity(unfolded.len()),
@@ -181,6 +182,11 @@ pub(super) fn relevant_lines(
         },
     };
     let mut open: Vec<&str> = Vec::new();
+    // What the model reads in the innermost open component; for one it reads
+    // nothing in, where its lines started in the output, so that the whole
+    // component can be cut at its END.
+    let mut read_here: Option<&'static [&'static str]> = None;
+    let mut unread_since: Option<(usize, usize)> = None;
     let mut thinning = true;
     for line in index.lines(unfolded) {
         if thinning {
@@ -189,13 +195,28 @@ pub(super) fn relevant_lines(
                 Some(PlainLine::Begin(name)) => {
                     thinning = !open.is_empty() || name.eq_ignore_ascii_case("VCALENDAR");
                     open.push(name);
+                    read_here = properties_read(&open);
+                    if read_here.is_none() && unread_since.is_none() {
+                        unread_since = Some((relevant.text.len(), relevant.index.starts.len()));
+                    }
                 }
                 Some(PlainLine::End) => {
                     open.pop();
                     thinning = !open.is_empty();
+                    read_here = properties_read(&open);
+                    if read_here.is_some() {
+                        if let Some((text_length, line_count)) = unread_since.take() {
+                            relevant.text.truncate(text_length);
+                            relevant.index.starts.truncate(line_count);
+                            continue;
+                        }
+                    }
                 }
                 Some(PlainLine::Property(name)) if !open.is_empty() => {
-                    if !reads(&open, name) {
+                    let read = read_here.is_some_and(|names| {
+                        names.iter().any(|known| known.eq_ignore_ascii_case(name))
+                    });
+                    if !read {
                         continue;
                     }
                 }
@@ -375,7 +396,7 @@ pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> 
             LineKind::End(name) => close(&mut scan, &mut open, name, line_number, line_start, line),
             LineKind::Property(name) => {
                 scan.property_count = scan.property_count.saturating_add(1);
-                if !line.contains(':') && !open.is_empty() {
+                if !open.is_empty() && !line.as_bytes().contains(&b':') {
                     scan.tolerated.push((
                         line_number,
                         format!("content line without a colon: {}", excerpt(line)),
@@ -502,7 +523,10 @@ fn classify(line: &str) -> LineKind<'_> {
     if let Some(name) = strip_prefix_ignore_case(line, "END:") {
         return LineKind::End(name.trim());
     }
-    let name_end = line.find([':', ';']).unwrap_or(line.len());
+    let name_end = line
+        .bytes()
+        .position(|byte| byte == b':' || byte == b';')
+        .unwrap_or(line.len());
     LineKind::Property(line.get(..name_end).unwrap_or_default().trim())
 }
 

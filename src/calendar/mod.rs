@@ -277,7 +277,7 @@ fn parse_calendar_from(text: &str, limits: &CalendarLimits, input: ParserInput) 
     let mut problems = std::mem::take(&mut outline.problems);
     problems.append(&mut outline.tolerated);
     let relevant = (structure_is_sound && !outline.too_deep && input == ParserInput::RelevantLines)
-        .then(|| lines::relevant_lines(&unfolded, &index, model::reads_property));
+        .then(|| lines::relevant_lines(&unfolded, &index, model::properties_read));
     let model = match relevant.as_ref().and_then(model_of_relevant_lines) {
         Some(model) => model,
         None => model_of_whole_text(

@@ -27,26 +27,26 @@ const KNOWN_PROPERTIES: [&str; 12] = [
 const OBSERVANCE_PROPERTIES: [&str; 5] =
     ["DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "RRULE", "RDATE"];
 
-/// Whether the model reads property `name` in a component nested as `path`
-/// (outermost first, starting with the object's VCALENDAR). Properties it
-/// does not read need not reach the parser; this must name every property
-/// the builder below looks at, where it looks.
-pub(super) fn reads_property(path: &[&str], name: &str) -> bool {
-    let named = |names: &[&str]| names.iter().any(|known| known.eq_ignore_ascii_case(name));
+/// What the model reads in a component nested as `path` (outermost first,
+/// starting with the object's VCALENDAR): `Some(names)` of the properties it
+/// reads there, `None` when it reads nothing in that component nor in any
+/// component inside it. What it does not read need not reach the parser;
+/// this must name every property the builder below looks at, where it looks.
+pub(super) fn properties_read(path: &[&str]) -> Option<&'static [&'static str]> {
     match path {
-        [_calendar] => name.eq_ignore_ascii_case("METHOD"),
+        [_calendar] => Some(&["METHOD"]),
         [_calendar, component] if ComponentKind::from_name(component).is_some() => {
-            named(&KNOWN_PROPERTIES)
+            Some(&KNOWN_PROPERTIES)
         }
-        [_calendar, component] if component.eq_ignore_ascii_case("VTIMEZONE") => {
-            name.eq_ignore_ascii_case("TZID")
+        [_calendar, component] if component.eq_ignore_ascii_case("VTIMEZONE") => Some(&["TZID"]),
+        [_calendar, timezone, observance]
+            if timezone.eq_ignore_ascii_case("VTIMEZONE")
+                && (observance.eq_ignore_ascii_case("STANDARD")
+                    || observance.eq_ignore_ascii_case("DAYLIGHT")) =>
+        {
+            Some(&OBSERVANCE_PROPERTIES)
         }
-        [_calendar, timezone, observance] if timezone.eq_ignore_ascii_case("VTIMEZONE") => {
-            let is_observance = observance.eq_ignore_ascii_case("STANDARD")
-                || observance.eq_ignore_ascii_case("DAYLIGHT");
-            is_observance && named(&OBSERVANCE_PROPERTIES)
-        }
-        _ => false,
+        _ => None,
     }
 }
 
