@@ -138,6 +138,185 @@ pub(super) fn offset_within(whole: &str, part: &str) -> Option<usize> {
     (offset <= whole.len()).then_some(offset)
 }
 
+/// The part of the unfolded text the icalendar parser is given on the
+/// common path, with its own line index.
+///
+/// The parser costs most of the analysis, about the same for each content
+/// line, and most lines of a real invitation are ones the model never reads
+/// (DESCRIPTION, X-MICROSOFT-*, VALARM). A property line is left out only
+/// when the parser would certainly read it as one whole property and the
+/// model ignores that property where it stands; BEGIN and END lines always
+/// stay, so the parser checks the same structure. The tree it then returns
+/// is the whole text's tree without the properties left out; on any failure
+/// the caller parses the whole text, so what is reported about a broken
+/// object does not change.
+#[derive(Debug, Default)]
+pub(super) struct RelevantLines {
+    pub(super) text: String,
+    pub(super) index: LineIndex,
+}
+
+/// Keep the lines of `unfolded` the model may read. `properties_read(path)`
+/// names the properties the model reads in a component nested as `path`
+/// (outermost first, VCALENDAR included), or is `None` when the model reads
+/// nothing in it or below it: such a component is left out whole.
+///
+/// Lines are left out only from the start of a first VCALENDAR up to the
+/// first line that is not plain: a plain line (empty, `BEGIN:` and a name,
+/// `END:` and the name of the innermost open component exactly as its BEGIN
+/// wrote it, or a property [`plain_property_name`] accepts) is one the
+/// parser reads from its first byte to its line break, so every line up to
+/// there starts where the parser starts reading, whichever of them are left
+/// out. Past a line that is not plain, the parser may read across line
+/// breaks (an unquoted parameter value runs on to the next `;` or `:`), so
+/// the rest of the text is kept whole, and so is any component still open.
+pub(super) fn relevant_lines(
+    unfolded: &str,
+    index: &LineIndex,
+    properties_read: impl Fn(&[&str]) -> Option<&'static [&'static str]>,
+) -> RelevantLines {
+    let mut relevant = RelevantLines {
+        text: String::with_capacity(unfolded.len()),
+        index: LineIndex {
+            starts: Vec::with_capacity(index.starts.len()),
+        },
+    };
+    let mut open: Vec<&str> = Vec::new();
+    // What the model reads in the innermost open component; for one it reads
+    // nothing in, where its lines started in the output, so that the whole
+    // component can be cut at its END.
+    let mut read_here: Option<&'static [&'static str]> = None;
+    let mut unread_since: Option<(usize, usize)> = None;
+    let mut thinning = true;
+    for line in index.lines(unfolded) {
+        if thinning {
+            match plain_line(line.text, open.last().copied()) {
+                Some(PlainLine::Empty) => {}
+                Some(PlainLine::Begin(name)) => {
+                    thinning = !open.is_empty() || name.eq_ignore_ascii_case("VCALENDAR");
+                    open.push(name);
+                    read_here = properties_read(&open);
+                    if read_here.is_none() && unread_since.is_none() {
+                        unread_since = Some((relevant.text.len(), relevant.index.starts.len()));
+                    }
+                }
+                Some(PlainLine::End) => {
+                    open.pop();
+                    thinning = !open.is_empty();
+                    read_here = properties_read(&open);
+                    if read_here.is_some() {
+                        if let Some((text_length, line_count)) = unread_since.take() {
+                            relevant.text.truncate(text_length);
+                            relevant.index.starts.truncate(line_count);
+                            continue;
+                        }
+                    }
+                }
+                Some(PlainLine::Property(name)) if !open.is_empty() => {
+                    let read = read_here.is_some_and(|names| {
+                        names.iter().any(|known| known.eq_ignore_ascii_case(name))
+                    });
+                    if !read {
+                        continue;
+                    }
+                }
+                Some(PlainLine::Property(_)) | None => thinning = false,
+            }
+        }
+        if !relevant.index.starts.is_empty() {
+            relevant.text.push_str("\r\n");
+        }
+        relevant.index.starts.push(LineStart {
+            unfolded_offset: relevant.text.len(),
+            original_line: line.original_line,
+        });
+        relevant.text.push_str(line.text);
+    }
+    relevant
+}
+
+/// A line the parser reads from its first byte to its end, whatever comes
+/// after it.
+enum PlainLine<'a> {
+    Empty,
+    Begin(&'a str),
+    /// Closes the innermost open component.
+    End,
+    Property(&'a str),
+}
+
+fn plain_line<'a>(line: &'a str, innermost: Option<&str>) -> Option<PlainLine<'a>> {
+    if line.is_empty() {
+        return Some(PlainLine::Empty);
+    }
+    if let Some(name) = strip_prefix_ignore_case(line, "BEGIN:") {
+        let is_name = !name.is_empty() && name_length(name.as_bytes()) == name.len();
+        return is_name.then_some(PlainLine::Begin(name));
+    }
+    if let Some(name) = strip_prefix_ignore_case(line, "END:") {
+        // The parser matches END names exactly, unlike the outline.
+        return (Some(name) == innermost).then_some(PlainLine::End);
+    }
+    plain_property_name(line).map(PlainLine::Property)
+}
+
+/// The name of a content line that the icalendar parser is certain to read
+/// as one property ending at the line's end, wherever a property may stand:
+/// a name of ASCII letters, digits and dashes (not BEGIN or END), then
+/// parameters each written `;NAME=value` with a non-empty value either
+/// quoted (one quoted string, no quote inside) or unquoted (no quote, colon
+/// or semicolon), then a colon. Anything else (spaces, quoted lists, other
+/// name characters) is `None`: the line is left to the parser.
+pub(super) fn plain_property_name(line: &str) -> Option<&str> {
+    let name_end = name_length(line.as_bytes());
+    let name = line.get(..name_end)?;
+    if name.is_empty() || name.eq_ignore_ascii_case("BEGIN") || name.eq_ignore_ascii_case("END") {
+        return None;
+    }
+    let mut rest = line.as_bytes().get(name_end..)?;
+    // Each round consumes at least one byte, so the loop ends.
+    loop {
+        match rest.split_first() {
+            Some((b':', _)) => return Some(name),
+            Some((b';', parameter)) => rest = after_plain_parameter(parameter)?,
+            _ => return None,
+        }
+    }
+}
+
+fn name_length(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|byte| !(byte.is_ascii_alphanumeric() || *byte == b'-'))
+        .unwrap_or(bytes.len())
+}
+
+/// What follows one `NAME=value` parameter (the text after its `;`), when
+/// it is plain; the rest starts with `;` or `:`.
+fn after_plain_parameter(parameter: &[u8]) -> Option<&[u8]> {
+    let key_length = name_length(parameter);
+    if key_length == 0 {
+        return None;
+    }
+    let value = parameter.get(key_length..)?.strip_prefix(b"=")?;
+    let rest = if let Some(quoted) = value.strip_prefix(b"\"") {
+        let closing = quoted.iter().position(|byte| *byte == b'"')?;
+        if closing == 0 {
+            return None;
+        }
+        quoted.get(closing.saturating_add(1)..)?
+    } else {
+        let end = value
+            .iter()
+            .position(|byte| matches!(byte, b';' | b':' | b'"'))?;
+        if end == 0 {
+            return None;
+        }
+        value.get(end..)?
+    };
+    matches!(rest.first(), Some(b';' | b':')).then_some(rest)
+}
+
 /// What a line scan learns about the object before the parser runs.
 #[derive(Debug, Default)]
 pub(super) struct Outline {
@@ -217,7 +396,7 @@ pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> 
             LineKind::End(name) => close(&mut scan, &mut open, name, line_number, line_start, line),
             LineKind::Property(name) => {
                 scan.property_count = scan.property_count.saturating_add(1);
-                if !line.contains(':') && !open.is_empty() {
+                if !open.is_empty() && !line.as_bytes().contains(&b':') {
                     scan.tolerated.push((
                         line_number,
                         format!("content line without a colon: {}", excerpt(line)),
@@ -344,7 +523,10 @@ fn classify(line: &str) -> LineKind<'_> {
     if let Some(name) = strip_prefix_ignore_case(line, "END:") {
         return LineKind::End(name.trim());
     }
-    let name_end = line.find([':', ';']).unwrap_or(line.len());
+    let name_end = line
+        .bytes()
+        .position(|byte| byte == b':' || byte == b';')
+        .unwrap_or(line.len());
     LineKind::Property(line.get(..name_end).unwrap_or_default().trim())
 }
 

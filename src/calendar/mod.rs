@@ -221,6 +221,21 @@ const MAX_MALFORMED_FINDINGS: usize = 20;
 /// Parse one iCalendar object and build the iTIP model. Never fails:
 /// problems become findings.
 pub fn parse_calendar(text: &str, limits: &CalendarLimits) -> CalendarObject {
+    parse_calendar_from(text, limits, ParserInput::RelevantLines)
+}
+
+/// What the icalendar parser is given when the object's structure is sound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ParserInput {
+    /// Only the lines the model may read (see `lines::relevant_lines`),
+    /// the whole text when that does not parse.
+    RelevantLines,
+    /// The whole text: the reference the thinned input must agree with.
+    #[cfg_attr(not(test), allow(dead_code))]
+    WholeText,
+}
+
+fn parse_calendar_from(text: &str, limits: &CalendarLimits, input: ParserInput) -> CalendarObject {
     let mut object = CalendarObject {
         size: text.len(),
         ..CalendarObject::default()
@@ -261,15 +276,72 @@ pub fn parse_calendar(text: &str, limits: &CalendarLimits) -> CalendarObject {
     let structure_is_sound = outline.problems.is_empty();
     let mut problems = std::mem::take(&mut outline.problems);
     problems.append(&mut outline.tolerated);
-    let mut builder = ModelBuilder::new(&unfolded, &index);
+    let relevant = (structure_is_sound && !outline.too_deep && input == ParserInput::RelevantLines)
+        .then(|| lines::relevant_lines(&unfolded, &index, model::properties_read));
+    let model = match relevant.as_ref().and_then(model_of_relevant_lines) {
+        Some(model) => model,
+        None => model_of_whole_text(
+            &outline,
+            structure_is_sound,
+            &unfolded,
+            &index,
+            &mut problems,
+        ),
+    };
+    problems.extend(model.problems);
+    if model.method.is_some() {
+        object.method = model.method;
+    }
+    object.components = model.components;
+    object.timezones = model.timezones;
+    object.findings.extend(malformed_findings(problems));
+    object
+}
+
+/// What the model builder produced, apart from the text it borrowed.
+struct Model {
+    problems: Vec<(usize, String)>,
+    method: Option<String>,
+    components: Vec<SchedulingComponent>,
+    timezones: Vec<TimeZoneDefinition>,
+}
+
+impl From<ModelBuilder<'_>> for Model {
+    fn from(builder: ModelBuilder<'_>) -> Model {
+        Model {
+            problems: builder.problems,
+            method: builder.method,
+            components: builder.components,
+            timezones: builder.timezones,
+        }
+    }
+}
+
+/// The model from the relevant lines alone; `None` when they do not parse,
+/// so the whole text is parsed and its problems reported as they stand.
+fn model_of_relevant_lines(relevant: &lines::RelevantLines) -> Option<Model> {
+    let roots = parse_components(&relevant.text, &relevant.text, &relevant.index).ok()?;
+    let mut builder = ModelBuilder::new(&relevant.text, &relevant.index);
+    builder.add_roots(&roots);
+    Some(Model::from(builder))
+}
+
+fn model_of_whole_text(
+    outline: &lines::Outline,
+    structure_is_sound: bool,
+    unfolded: &str,
+    index: &LineIndex,
+    problems: &mut Vec<(usize, String)>,
+) -> Model {
+    let mut builder = ModelBuilder::new(unfolded, index);
     if outline.too_deep {
         // Not even balanced parts go to the parser: the scan stopped early.
     } else if structure_is_sound {
-        match parse_components(&unfolded, &unfolded, &index) {
+        match parse_components(unfolded, unfolded, index) {
             Ok(roots) => builder.add_roots(&roots),
             Err(whole_problem) => {
                 let every_span_parsed =
-                    salvage(&mut builder, &outline.balanced_spans, &unfolded, &index);
+                    salvage(&mut builder, &outline.balanced_spans, unfolded, index);
                 // A span's own error names the same line; only when every
                 // span parsed is the problem outside them.
                 if every_span_parsed {
@@ -278,16 +350,9 @@ pub fn parse_calendar(text: &str, limits: &CalendarLimits) -> CalendarObject {
             }
         }
     } else {
-        salvage(&mut builder, &outline.balanced_spans, &unfolded, &index);
+        salvage(&mut builder, &outline.balanced_spans, unfolded, index);
     }
-    problems.append(&mut builder.problems);
-    if builder.method.is_some() {
-        object.method = builder.method;
-    }
-    object.components = builder.components;
-    object.timezones = builder.timezones;
-    object.findings.extend(malformed_findings(problems));
-    object
+    Model::from(builder)
 }
 
 /// True when the bytes look like a bare iCalendar file: `BEGIN:VCALENDAR`

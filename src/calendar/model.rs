@@ -23,6 +23,33 @@ const KNOWN_PROPERTIES: [&str; 12] = [
     "ATTENDEE",
 ];
 
+/// The properties of a STANDARD or DAYLIGHT observance the model keeps.
+const OBSERVANCE_PROPERTIES: [&str; 5] =
+    ["DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "RRULE", "RDATE"];
+
+/// What the model reads in a component nested as `path` (outermost first,
+/// starting with the object's VCALENDAR): `Some(names)` of the properties it
+/// reads there, `None` when it reads nothing in that component nor in any
+/// component inside it. What it does not read need not reach the parser;
+/// this must name every property the builder below looks at, where it looks.
+pub(super) fn properties_read(path: &[&str]) -> Option<&'static [&'static str]> {
+    match path {
+        [_calendar] => Some(&["METHOD"]),
+        [_calendar, component] if ComponentKind::from_name(component).is_some() => {
+            Some(&KNOWN_PROPERTIES)
+        }
+        [_calendar, component] if component.eq_ignore_ascii_case("VTIMEZONE") => Some(&["TZID"]),
+        [_calendar, timezone, observance]
+            if timezone.eq_ignore_ascii_case("VTIMEZONE")
+                && (observance.eq_ignore_ascii_case("STANDARD")
+                    || observance.eq_ignore_ascii_case("DAYLIGHT")) =>
+        {
+            Some(&OBSERVANCE_PROPERTIES)
+        }
+        _ => None,
+    }
+}
+
 /// Builds the model and collects `malformed` problems with line numbers.
 pub(super) struct ModelBuilder<'a> {
     /// The unfolded text the parser read: property names borrow from it,

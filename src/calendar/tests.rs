@@ -251,3 +251,152 @@ fn parser_error_outside_components_is_kept_beside_model_problems() {
         ]
     );
 }
+
+/// Calendar texts to compare the two parser inputs on: the crate's samples
+/// and fixtures, and the shared corpus when it is there.
+fn calendar_texts() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let folders = [
+        root.join("samples"),
+        root.join("tests/fixtures"),
+        root.join("tests/fixtures/calendar"),
+        root.join("../shared/corpus"),
+    ];
+    let mut texts = Vec::new();
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            eprintln!(
+                "{} not readable; its files are not compared",
+                folder.display()
+            );
+            continue;
+        };
+        let mut paths: Vec<_> = entries.flatten().map(|entry| entry.path()).collect();
+        paths.sort();
+        for path in paths {
+            let Ok(raw) = std::fs::read(&path) else {
+                continue;
+            };
+            if looks_like_icalendar(&raw) {
+                texts.push(String::from_utf8_lossy(&raw).into_owned());
+                continue;
+            }
+            let Some(message) = mail_parser::MessageParser::new().parse(&raw) else {
+                continue;
+            };
+            for part in &message.parts {
+                let text = match &part.body {
+                    mail_parser::PartType::Text(text) => text.to_string(),
+                    mail_parser::PartType::Binary(bytes)
+                    | mail_parser::PartType::InlineBinary(bytes) => {
+                        String::from_utf8_lossy(bytes).into_owned()
+                    }
+                    _ => continue,
+                };
+                if text.contains("BEGIN:VCALENDAR") {
+                    texts.push(text);
+                }
+            }
+        }
+    }
+    texts
+}
+
+/// One random edit of a content line: the kinds of damage and oddity that
+/// decide whether a line is left out of the parser's input.
+fn mutate(line: &str, random: &mut rand::rngs::StdRng) -> String {
+    use rand::Rng;
+    let edits = [
+        " ",
+        "\t",
+        ";",
+        ":",
+        "\"",
+        ",",
+        "=",
+        "é",
+        "BEGIN",
+        "END",
+        "X-",
+        "\\",
+        ";A=",
+        ";A=\"b\"",
+        ";A=\"b:c\"",
+        "END:",
+        "BEGIN:",
+        "VALARM",
+        "vevent",
+        "",
+    ];
+    let edit = edits
+        .get(random.gen_range(0..edits.len()))
+        .copied()
+        .unwrap_or_default();
+    let cut = random.gen_range(0..=line.len());
+    let cut = (0..=cut)
+        .rev()
+        .find(|at| line.is_char_boundary(*at))
+        .unwrap_or(0);
+    let (head, tail) = line.split_at(cut);
+    match random.gen_range(0..4) {
+        0 => format!("{head}{edit}{tail}"),
+        1 => format!("{head}{edit}"),
+        2 => line.to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+#[test]
+fn relevant_lines_give_the_whole_texts_model() {
+    use rand::{Rng, SeedableRng};
+    let texts = calendar_texts();
+    assert!(!texts.is_empty(), "no calendar texts found");
+    let limits = CalendarLimits::default();
+    let same = |text: &str| {
+        assert_eq!(
+            parse_calendar_from(text, &limits, ParserInput::RelevantLines),
+            parse_calendar_from(text, &limits, ParserInput::WholeText),
+            "{text}"
+        );
+    };
+    let mut random = rand::rngs::StdRng::seed_from_u64(6047);
+    for text in &texts {
+        same(text);
+        let lines: Vec<&str> = text.lines().collect();
+        for _ in 0..40 {
+            let mut edited: Vec<String> = lines.iter().map(|line| (*line).to_owned()).collect();
+            for _ in 0..random.gen_range(1..4) {
+                let at = random.gen_range(0..edited.len().max(1));
+                if let Some(line) = edited.get_mut(at) {
+                    *line = mutate(line, &mut random);
+                }
+            }
+            same(&edited.join("\r\n"));
+        }
+    }
+}
+
+#[test]
+fn plain_property_lines() {
+    for (line, name) in [
+        ("X-A:1", Some("X-A")),
+        ("SUMMARY;LANGUAGE=en-US:Hi; there", Some("SUMMARY")),
+        (
+            "ATTENDEE;CN=\"Doe, J\";RSVP=TRUE:mailto:j@x.org",
+            Some("ATTENDEE"),
+        ),
+        ("begin;x=y:z", None),
+        ("END:VEVENT", None),
+        ("X A:1", None),
+        ("X-A;P=\"a\",\"b\":1", None),
+        ("X-A;P=:1", None),
+        ("X-A;P=\"\":1", None),
+        ("X-A;P=a\"b:1", None),
+        ("X-A; P=a:1", None),
+        ("X_A:1", None),
+        ("X-A", None),
+        ("", None),
+    ] {
+        assert_eq!(lines::plain_property_name(line), name, "{line}");
+    }
+}

@@ -27,6 +27,7 @@ mod part;
 mod scan;
 mod walk;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use mail_parser::{Message, MessagePart};
@@ -227,7 +228,7 @@ impl Survey {
 /// A part's calendar content and the evidence about its METHOD.
 struct Reading<'m> {
     kind: Option<CalendarKind>,
-    text: std::borrow::Cow<'m, str>,
+    text: Cow<'m, str>,
     parameter_method: Option<String>,
     seen: CalendarGlance,
 }
@@ -333,15 +334,19 @@ fn structure(
     candidates: &[CandidatePart],
     findings: &mut Vec<Finding>,
 ) -> Option<LocatedObject> {
-    // Only what comparison needs is kept per candidate; the chosen one's text
-    // is read again at the end, so no more than one body is held at a time.
-    struct Summary<'c> {
+    // Only what comparison needs is kept per candidate. A body mail-parser
+    // has already decoded is borrowed, so its reading is kept and the chosen
+    // one is not read twice; a body decoded here (a charset on a binary part)
+    // is dropped and the chosen one's read again at the end, so no more than
+    // one decoded body is held at a time.
+    struct Summary<'c, 'm> {
         candidate: &'c CandidatePart,
         rank: u8,
         method: Option<String>,
         uid: Option<String>,
+        borrowed: Option<Reading<'m>>,
     }
-    let summaries: Vec<Summary<'_>> = candidates
+    let summaries: Vec<Summary<'_, '_>> = candidates
         .iter()
         .filter_map(|candidate| {
             let reading = read_part(message.parts.get(candidate.part_id)?);
@@ -350,10 +355,16 @@ fn structure(
                 rank: reading.rank(),
                 method: reading.effective_method().cloned(),
                 uid: reading.seen.uid.clone(),
+                borrowed: matches!(reading.text, Cow::Borrowed(_)).then_some(reading),
             })
         })
         .collect();
-    let chosen = summaries.iter().min_by_key(|summary| summary.rank)?;
+    let chosen_at = summaries
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, summary)| summary.rank)
+        .map(|(at, _)| at)?;
+    let chosen = summaries.get(chosen_at)?;
     for other in &summaries {
         if std::ptr::eq(other, chosen) {
             continue;
@@ -375,11 +386,19 @@ fn structure(
             ));
         }
     }
-    let part = message.parts.get(chosen.candidate.part_id)?;
-    Some(read_part(part).into_object(
+    let Summary {
+        candidate,
+        borrowed,
+        ..
+    } = summaries.into_iter().nth(chosen_at)?;
+    let reading = match borrowed {
+        Some(reading) => reading,
+        None => read_part(message.parts.get(candidate.part_id)?),
+    };
+    Some(reading.into_object(
         LocatedBy::Structure,
-        chosen.candidate.path.clone(),
-        chosen.candidate.part_id,
+        candidate.path.clone(),
+        candidate.part_id,
     ))
 }
 

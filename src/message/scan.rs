@@ -2,6 +2,8 @@
 //! unfolded content lines. The full iCalendar parse belongs to `calendar`;
 //! locating needs only these two values, and must not pay for more.
 
+use std::borrow::Cow;
+
 /// What the quick scan saw in one calendar text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct CalendarGlance {
@@ -36,12 +38,12 @@ pub(crate) fn glance(text: &str) -> CalendarGlance {
             }
             Property::Method | Property::Uid => {}
         }
-        let mut unfolded = String::from(line);
+        let mut unfolded = Cow::Borrowed(line);
         while let Some(next) = lines.peek() {
             let Some(continued) = next.strip_prefix([' ', '\t']) else {
                 break;
             };
-            unfolded.push_str(continued);
+            unfolded.to_mut().push_str(continued);
             lines.next();
         }
         let value = value_of(&unfolded).trim();
@@ -67,19 +69,36 @@ enum Property {
 }
 
 impl Property {
-    /// The property a content line starts with, by its name (case-insensitive).
+    /// The property a content line starts with, by its name (case-insensitive):
+    /// the text before the first `;` or `:` (the whole line without one),
+    /// trailing white space ignored.
     fn of(line: &str) -> Property {
-        let name_end = line.find([';', ':']).unwrap_or(line.len());
-        let name = line.get(..name_end).unwrap_or_default().trim_end();
-        if name.eq_ignore_ascii_case("METHOD") {
+        // Compared in place rather than by finding the separator first: most
+        // lines are none of the three, and a long value need not be scanned.
+        let named = |name: &str| {
+            strip_prefix_ignore_case(line, name).is_some_and(|rest| {
+                let rest = rest.trim_start();
+                rest.is_empty() || rest.starts_with([';', ':'])
+            })
+        };
+        if named("METHOD") {
             Property::Method
-        } else if name.eq_ignore_ascii_case("UID") {
+        } else if named("UID") {
             Property::Uid
-        } else if name.eq_ignore_ascii_case("BEGIN") {
+        } else if named("BEGIN") {
             Property::Begin
         } else {
             Property::Other
         }
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = line.as_bytes().get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix.as_bytes()) {
+        line.get(prefix.len()..)
+    } else {
+        None
     }
 }
 
@@ -109,7 +128,11 @@ impl<'a> Iterator for PhysicalLines<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        let Some(end) = self.rest.find(['\r', '\n']) else {
+        let line_break = self
+            .rest
+            .bytes()
+            .position(|byte| byte == b'\r' || byte == b'\n');
+        let Some(end) = line_break else {
             let line = self.rest;
             self.rest = "";
             return Some(line);
