@@ -244,9 +244,13 @@ fn to_datetime(utc: i64) -> Option<DateTime<Utc>> {
 }
 
 /// A DATE, DATE-TIME or PERIOD value on the series' local timeline.
+/// `series_tzid` is the TZID the series zone was resolved from, if any: a
+/// value in the same zone reuses it instead of resolving the zone again
+/// (a VTIMEZONE costs more to build than the value costs to place).
 fn value_on_timeline(
     value: &DateValue,
     series_zone: &Zone,
+    series_tzid: Option<&str>,
     timezones: &[TimeZoneDefinition],
     start_time: i64,
     start_is_date: bool,
@@ -266,7 +270,11 @@ fn value_on_timeline(
     let utc_of = |local: i64, d: &DateOrDateTime| -> i64 {
         if d.utc {
             local
-        } else if let Some(tzid) = &value.tzid {
+        } else if let Some(tzid) = value
+            .tzid
+            .as_deref()
+            .filter(|tzid| Some(*tzid) != series_tzid)
+        {
             Zone::resolve(tzid, timezones).map_or(local, |z| z.to_utc(local))
         } else {
             series_zone.to_utc(local)
@@ -338,6 +346,7 @@ fn evaluate_inner(
     };
     let start = local_seconds(&start_value);
     let start_time = start.rem_euclid(SECONDS_PER_DAY);
+    let series_tzid = series.dtstart.tzid.as_deref().filter(|_| !start_is_date);
 
     let duration = instance_duration(series, &zone, options, start, start_is_date, findings);
 
@@ -404,7 +413,14 @@ fn evaluate_inner(
      -> Vec<(i64, Option<i64>)> {
         let mut out = Vec::new();
         for value in values.iter().take(10_000) {
-            match value_on_timeline(value, &zone, options.timezones, start_time, start_is_date) {
+            match value_on_timeline(
+                value,
+                &zone,
+                series_tzid,
+                options.timezones,
+                start_time,
+                start_is_date,
+            ) {
                 Some(t) => out.push(t),
                 None => findings.push(malformed(format!(
                     "{what} value \"{}\" is not valid",
@@ -490,6 +506,7 @@ fn instance_duration(
         match value_on_timeline(
             end,
             zone,
+            series.dtstart.tzid.as_deref().filter(|_| !start_is_date),
             options.timezones,
             start.rem_euclid(SECONDS_PER_DAY),
             true,
