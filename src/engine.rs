@@ -653,7 +653,7 @@ impl<'m> RunState<'m> {
                     .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
                     .unwrap_or_default(),
             }),
-            (Recipient::Address(to), Some(built)) if is_auto_reply(&built, self.original) => {
+            (Recipient::Address(to), Some(built)) if is_reply(&built, self.original) => {
                 self.actions.push(Action::Vacation {
                     to,
                     message: String::from_utf8_lossy(&built).into_owned(),
@@ -675,19 +675,26 @@ impl<'m> RunState<'m> {
 }
 
 /// sieve-rs builds vacation replies and redirects of an edited message the
-/// same way (a created message, then a send); a vacation reply is the one
-/// marked `Auto-Submitted: auto-replied` (RFC 3834) that the original was not.
-fn is_auto_reply(built: &[u8], original: &[u8]) -> bool {
-    let marked = |raw: &[u8]| {
-        mail_parser::MessageParser::new()
-            .parse_headers(raw)
-            .is_some_and(|message| {
-                message
-                    .header_raw("Auto-Submitted")
-                    .is_some_and(|value| value.trim().eq_ignore_ascii_case("auto-replied"))
-            })
+/// same way (a created message, then a send). The edited message is the
+/// original with other header fields, so it keeps the original body; a
+/// vacation reply has a body of its own. (Header fields cannot tell them
+/// apart: the original may itself be auto-submitted, and a script may add
+/// `Auto-Submitted` before a redirect.)
+fn is_reply(built: &[u8], original: &[u8]) -> bool {
+    body_of(built) != body_of(original)
+}
+
+/// The bytes after the header section (empty when there is none).
+fn body_of(raw: &[u8]) -> &[u8] {
+    let crlf = raw.windows(4).position(|window| window == b"\r\n\r\n");
+    let lf = raw.windows(2).position(|window| window == b"\n\n");
+    let end = match (crlf, lf) {
+        (Some(crlf), Some(lf)) if lf.saturating_add(1) < crlf => lf.saturating_add(2),
+        (Some(crlf), _) => crlf.saturating_add(4),
+        (None, Some(lf)) => lf.saturating_add(2),
+        (None, None) => raw.len(),
     };
-    marked(built) && !marked(original)
+    raw.get(end..).unwrap_or_default()
 }
 
 /// The header fields an edited message gained and lost, as a multiset

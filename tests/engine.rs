@@ -499,6 +499,26 @@ fn key_lists_match_on_any_key() {
             true,
         ),
         ("imip :value \"gt\" :method [\"Z\", \"A\"]", REQUEST, true),
+        (
+            "imip :count \"eq\" :component [\"1\", \"5\"]",
+            REQUEST,
+            true,
+        ),
+        (
+            "imip :count \"eq\" :component [\"5\", \"1\"]",
+            REQUEST,
+            true,
+        ),
+        (
+            "imip :count \"eq\" :uid [\"1\", \"3\"]",
+            PUBLISH_MIXED,
+            true,
+        ),
+        (
+            "imip :count \"eq\" :uid [\"1\", \"2\"]",
+            PUBLISH_MIXED,
+            false,
+        ),
     ];
     for (test, message, expected) in cases {
         assert_eq!(
@@ -518,4 +538,39 @@ fn engine_script_and_config_are_shared_between_threads() {
     shareable::<Engine>();
     shareable::<sieve_imip::CompiledScript>();
     shareable::<sieve_imip::Config>();
+}
+
+/// sieve-rs reports a vacation reply and a redirect of an edited message
+/// the same way; neither header fields of the original nor ones the script
+/// added may confuse the two.
+#[test]
+fn vacation_and_edited_redirect_are_told_apart() {
+    let auto_submitted = "From: Alice <alice@example.com>\r\nTo: bob@example.org\r\n\
+        Subject: hi\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <x1@example.com>\r\n\r\nhello\r\n";
+    let envelope = Envelope {
+        from: Some("alice@example.com".into()),
+        to: Some("bob@example.org".into()),
+        ..Envelope::default()
+    };
+    let vacation = compile(
+        "require [\"vacation\"];\nvacation :addresses [\"bob@example.org\"] \"I am away\";\n",
+    )
+    .expect("compiles");
+    let outcome = run(&vacation, auto_submitted.as_bytes(), &envelope).expect("run");
+    assert!(
+        matches!(&outcome.actions[..], [Action::Vacation { to, .. }, Action::Keep { .. }] if to == "alice@example.com"),
+        "{:?}",
+        outcome.actions
+    );
+    assert!(outcome.edited_message.is_none());
+
+    let redirect = compile("require [\"editheader\"];\naddheader \"Auto-Submitted\" \"auto-replied\";\nredirect \"boss@example.org\";\n").expect("compiles");
+    let outcome = run(&redirect, PLAIN.as_bytes(), &Envelope::default()).expect("run");
+    assert!(
+        matches!(&outcome.actions[..], [Action::EditHeader { added, .. }, Action::Redirect { address, .. }]
+        if address == "boss@example.org" && added.iter().any(|f| f.name == "Auto-Submitted")),
+        "{:?}",
+        outcome.actions
+    );
+    assert!(outcome.edited_message.is_some());
 }

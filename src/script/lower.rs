@@ -175,8 +175,7 @@ fn lower_test(emitter: &mut Emitter<'_>, test: &ImipTest, names: &ReservedNames)
 
     let slot_count = test.item.slots();
     let is_count = matches!(test.match_type, MatchType::Count(_));
-    // sieve-rs's `:count` honours every key; other match types do not.
-    if !is_count && test.key_strings.len() > 1 {
+    if test.key_strings.len() > 1 {
         lower_key_list(emitter, test, names, origin);
         return;
     }
@@ -213,7 +212,8 @@ fn lower_test(emitter: &mut Emitter<'_>, test: &ImipTest, names: &ReservedNames)
 
 /// A test with several keys becomes one `environment` test per key (and
 /// per slot), joined by `anyof`: sieve-rs 0.7.3's `environment` and
-/// `string` tests only honour the last key of a key list (a matching key's
+/// `string` tests (`:value` included, which `:count` lowers to) only
+/// honour the last key of a key list (a matching key's
 /// result is overwritten by the next key's), so a key list cannot be handed
 /// to it as written. `anyof` stops at the first test that holds, which also
 /// leaves the match variables of the first matching key, as RFC 5228 wants.
@@ -224,7 +224,10 @@ fn lower_key_list(
     origin: usize,
 ) {
     let slot_count = test.item.slots();
-    let slot_names: Vec<&str> = if slot_count <= 1 {
+    // `:count` is a numeric `:value` on the one precomputed count.
+    let slot_names: Vec<&str> = if matches!(test.match_type, MatchType::Count(_)) {
+        vec![names.count_name(test.item)]
+    } else if slot_count <= 1 {
         vec![names.value_name(test.item)]
     } else {
         (1..=slot_count)
