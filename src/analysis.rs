@@ -235,9 +235,21 @@ impl Analysis {
             flood_per_day: config.flood_per_day,
             far_future_days: config.far_future_days,
         };
+        // An overridden instance (RECURRENCE-ID) of a series whose master is
+        // in the object is part of that series, not a series of its own:
+        // judging it alone would flag a moved instance as far in the future.
+        let masters: std::collections::HashSet<Option<&str>> = calendar
+            .components
+            .iter()
+            .filter(|component| component.recurrence_id.is_none())
+            .map(|component| component.uid.as_deref())
+            .collect();
         let series_components = calendar
             .components
             .iter()
+            .filter(|component| {
+                component.recurrence_id.is_none() || !masters.contains(&component.uid.as_deref())
+            })
             .filter_map(|component| Some((component, component.dtstart.as_ref()?)));
         for (evaluated, (component, dtstart)) in series_components.enumerate() {
             if evaluated >= config.max_recurrence_series {
