@@ -14,6 +14,10 @@ use crate::validate::{
     is_suspicious, score, validate, AuthResultsEntry, Config, ScoredFinding, ValidationInput,
 };
 
+/// How far a message's Date may be from the clock and still be the
+/// reference for `far-future`.
+const DATE_TRUST_DAYS: i64 = 7;
+
 /// How far the analysis has to go for a set of items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Depth {
@@ -207,10 +211,15 @@ impl Analysis {
                 );
                 self.raw_findings.extend(validation.findings);
                 self.authentication_results = validation.authentication_results;
+                // The sender writes Date: trust it only near the clock, so a
+                // Date far ahead cannot hide a far-future event, nor an old
+                // one make an ordinary event look far away.
+                let now = config.now();
                 let reference = message
                     .date()
                     .and_then(|date| chrono::DateTime::from_timestamp(date.to_timestamp(), 0))
-                    .unwrap_or_else(|| config.now());
+                    .filter(|date| (*date - now).num_days().abs() <= DATE_TRUST_DAYS)
+                    .unwrap_or(now);
                 self.evaluate_recurrence(config, reference);
             }
             self.depth = Depth::Validate;
