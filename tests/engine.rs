@@ -574,3 +574,15 @@ fn vacation_and_edited_redirect_are_told_apart() {
     );
     assert!(outcome.edited_message.is_some());
 }
+
+/// A stray CR in the body of a CRLF message is the sender's data: the
+/// script sees the message byte for byte (size included), as plain sieve-rs.
+#[test]
+fn stray_body_cr_is_not_rewritten() {
+    let message =
+        "From: a@example.com\r\nTo: b@example.org\r\nSubject: bin\r\n\r\nline1\rstill line1\r\n";
+    assert_eq!(message.len(), 75);
+    let script = compile("if size :over 75 { discard; }\n").expect("compiles");
+    let outcome = run(&script, message.as_bytes(), &Envelope::default()).expect("run");
+    assert_eq!(outcome.actions, [Action::Keep { flags: vec![] }]);
+}

@@ -9,9 +9,19 @@ use std::borrow::Cow;
 /// ends nor boundaries. The engine calls this on the raw bytes before giving
 /// them to sieve-rs, so sieve-rs and the analysis see one structure.
 ///
-/// Borrowed unchanged, without allocating, when there is no bare CR, which
-/// one scan decides; CRLF and LF messages pass through untouched.
+/// Only a message whose first line already ends in a bare CR is repaired:
+/// that is the bare-CR store format mail-parser cannot split. A CRLF or LF
+/// message with a stray CR in a body (binary or 8bit data) is borrowed
+/// unchanged, so its size and bytes stay what the sender sent, and a
+/// script sees the same message with or without `imip`.
 pub fn normalize_line_endings(raw: &[u8]) -> Cow<'_, [u8]> {
+    let first_break = raw.iter().position(|byte| matches!(byte, b'\r' | b'\n'));
+    let header_uses_bare_cr = first_break.is_some_and(|at| {
+        raw.get(at) == Some(&b'\r') && raw.get(at.saturating_add(1)) != Some(&b'\n')
+    });
+    if !header_uses_bare_cr {
+        return Cow::Borrowed(raw);
+    }
     let Some(chunk_start) = chunk_with_first_bare_cr(raw) else {
         return Cow::Borrowed(raw);
     };
@@ -83,12 +93,17 @@ mod tests {
     fn bare_cr_at_a_chunk_edge() {
         for at in [SCAN_CHUNK - 2, SCAN_CHUNK - 1, SCAN_CHUNK, SCAN_CHUNK + 1] {
             let mut raw = vec![b'a'; SCAN_CHUNK * 2];
+            // The first line ends in a bare CR: a bare-CR message.
+            if let Some(byte) = raw.get_mut(1) {
+                *byte = b'\r';
+            }
             if let Some(byte) = raw.get_mut(at) {
                 *byte = b'\r';
             }
             let normalized = normalize_line_endings(&raw);
             let mut expected = raw.clone();
             expected.insert(at + 1, b'\n');
+            expected.insert(2, b'\n');
             assert_eq!(normalized.as_ref(), expected.as_slice(), "CR at {at}");
         }
     }
@@ -96,9 +111,22 @@ mod tests {
     #[test]
     fn mixed_endings_keep_their_crlf_and_lf() {
         assert_eq!(
-            normalize_line_endings(b"one\r\ntwo\rthree\nfour\r\r\nfive").as_ref(),
+            normalize_line_endings(b"one\rtwo\r\nthree\nfour\r\r\nfive").as_ref(),
             b"one\r\ntwo\r\nthree\nfour\r\n\r\nfive"
         );
+    }
+
+    #[test]
+    fn stray_cr_in_a_crlf_or_lf_message_is_left_alone() {
+        for raw in [
+            &b"From: a@example.com\r\nSubject: x\r\n\r\nline1\rstill line1\r\n"[..],
+            b"From: a@example.com\nSubject: x\n\nbinary\r\x00\rdata\n",
+        ] {
+            assert!(
+                matches!(normalize_line_endings(raw), Cow::Borrowed(_)),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]
