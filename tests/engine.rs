@@ -586,3 +586,29 @@ fn stray_body_cr_is_not_rewritten() {
     let outcome = run(&script, message.as_bytes(), &Envelope::default()).expect("run");
     assert_eq!(outcome.actions, [Action::Keep { flags: vec![] }]);
 }
+
+/// A hostile DELEGATED-TO list is checked up to a bound and reported.
+#[test]
+fn long_delegation_lists_are_bounded_and_reported() {
+    let delegates: Vec<String> = (0..5000)
+        .map(|n| format!("\"mailto:d{n}@example.net\""))
+        .collect();
+    let message = format!(
+        "From: alice@example.com\r\nTo: bob@example.org\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n\
+         BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:d@example.com\r\n\
+         DTSTART:20261201T100000Z\r\nORGANIZER:mailto:alice@example.com\r\n\
+         ATTENDEE;DELEGATED-TO={}:mailto:bob@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        delegates.join(",")
+    );
+    let script = compile(
+        "require [\"imip\", \"fileinto\"];\nif imip :reason \"delegation-unverified\" { fileinto \"Check\"; }\n",
+    )
+    .expect("compiles");
+    let outcome = run(&script, message.as_bytes(), &Envelope::default()).expect("run");
+    assert!(matches!(&outcome.actions[..], [Action::FileInto { folder, .. }] if folder == "Check"));
+    let analysis = outcome.analysis.expect("analysed");
+    assert!(analysis
+        .findings
+        .iter()
+        .any(|finding| finding.detail.contains("lists 5000 delegations")));
+}

@@ -308,19 +308,39 @@ pub(super) fn delegation(
         let label = component_label(component);
         let uid = component.uid.as_deref();
         for attendee in &component.attendees {
+            let listed = attendee
+                .delegated_from
+                .len()
+                .saturating_add(attendee.delegated_to.len());
+            if listed > MAX_DELEGATIONS_PER_ATTENDEE {
+                findings.push(
+                    Reason::DelegationUnverified,
+                    format!(
+                        "{} lists {listed} delegations; only the first {MAX_DELEGATIONS_PER_ATTENDEE} of each kind were checked ({label})",
+                        quoted(attendee.address.as_str()),
+                    ),
+                );
+            }
             let claims = attendee
                 .delegated_from
                 .iter()
+                .take(MAX_DELEGATIONS_PER_ATTENDEE)
                 .map(|delegator| Delegation {
                     delegator,
                     delegate: &attendee.address,
                     claimed_by_delegate: true,
                 })
-                .chain(attendee.delegated_to.iter().map(|delegate| Delegation {
-                    delegator: &attendee.address,
-                    delegate,
-                    claimed_by_delegate: false,
-                }));
+                .chain(
+                    attendee
+                        .delegated_to
+                        .iter()
+                        .take(MAX_DELEGATIONS_PER_ATTENDEE)
+                        .map(|delegate| Delegation {
+                            delegator: &attendee.address,
+                            delegate,
+                            claimed_by_delegate: false,
+                        }),
+                );
             for claim in claims {
                 let key = (
                     uid.map(str::to_owned),
@@ -351,6 +371,11 @@ pub(super) fn delegation(
         }
     }
 }
+
+/// Delegations checked per attendee and direction. Real delegations name
+/// one or two people; checking each claim scans its counterpart's list, so
+/// an unbounded list would make the work quadratic in hostile input.
+const MAX_DELEGATIONS_PER_ATTENDEE: usize = 32;
 
 /// One delegation as claimed by one of its sides.
 struct Delegation<'a> {
