@@ -298,7 +298,8 @@ impl Analysis {
         let (findings, risk) = score(&self.raw_findings, config);
         self.findings = findings;
         self.risk = risk;
-        self.suspicious = self.located.object.is_some() && is_suspicious(risk, config);
+        let examined = self.located.object.is_some() || !self.raw_findings.is_empty();
+        self.suspicious = examined && is_suspicious(risk, config);
     }
 
     /// How far this analysis went.
@@ -321,7 +322,15 @@ impl Analysis {
     /// has no value (on a message that is not iMIP, every item but `:present`).
     pub fn item_values(&self, item: Item) -> Vec<String> {
         let Some(object) = &self.located.object else {
-            return Vec::new();
+            // A message whose structure could not be examined to the end is
+            // not known to be free of iMIP: fail closed, so an admin filter
+            // on `:reason`/`:risk`/`:suspicious` still sees why.
+            return match item {
+                Item::Reason | Item::Risk | Item::Suspicious if !self.raw_findings.is_empty() => {
+                    self.risk_item_values(item)
+                }
+                _ => Vec::new(),
+            };
         };
         let components = || {
             self.calendar
@@ -336,6 +345,13 @@ impl Analysis {
             Item::Organizer => components()
                 .filter_map(|c| c.organizer.as_ref().map(|o| o.address.as_str().to_string()))
                 .collect(),
+            Item::Reason | Item::Risk | Item::Suspicious => self.risk_item_values(item),
+        }
+    }
+
+    /// `:reason` (one value per finding), `:risk` and `:suspicious`.
+    fn risk_item_values(&self, item: Item) -> Vec<String> {
+        match item {
             Item::Reason => {
                 let mut reasons: Vec<Reason> = self
                     .raw_findings
@@ -349,13 +365,8 @@ impl Analysis {
                     .collect()
             }
             Item::Risk => vec![self.risk.to_string()],
-            Item::Suspicious => {
-                if self.suspicious {
-                    vec!["1".into()]
-                } else {
-                    Vec::new()
-                }
-            }
+            Item::Suspicious if self.suspicious => vec!["1".into()],
+            _ => Vec::new(),
         }
     }
 }

@@ -189,6 +189,13 @@ impl<'a> Report<'a> {
                     .map(|part| format!(", part {part}"))
                     .unwrap_or_default()
             ),
+            (false, _) if !self.findings.is_empty() => {
+                writeln!(
+                    text,
+                    "{}: no iMIP object found in what was examined",
+                    self.file
+                )
+            }
             (false, _) => writeln!(text, "{}: not iMIP", self.file),
         };
         for component in &self.components {
@@ -239,7 +246,7 @@ impl<'a> Report<'a> {
                 finding.reason, finding.weight, finding.detail
             );
         }
-        if self.imip {
+        if self.imip || !self.findings.is_empty() {
             let verdict = if self.suspicious { ", suspicious" } else { "" };
             let _ = writeln!(text, "  risk {}{verdict}", self.risk);
         }

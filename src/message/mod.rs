@@ -139,7 +139,7 @@ pub fn locate_imip(message: &Message<'_>) -> Located {
     };
     if let Some(cut_at) = end.cut_at {
         located.findings.push(Finding::new(
-            Reason::Malformed,
+            Reason::Oversized,
             format!("MIME structure nested too deeply or with too many parts; part {cut_at} and what follows it were not examined"),
         ));
     }
