@@ -328,3 +328,31 @@ fn prepared_scripts_map_sieve_positions_back() {
     assert_eq!(prepared.map_position(1, 0), (1, 1));
     assert_eq!(prepared.map_position(0, 0), (1, 1));
 }
+
+/// A key list whose lowering (one test per key and value slot) would pass
+/// sieve-rs's script size limit is refused at the key list, with the reason;
+/// a long but reasonable list compiles.
+#[test]
+fn key_list_too_long_to_lower() {
+    let keys = |count: usize| {
+        (0..count)
+            .map(|n| format!("\"uid-{n}@example.com\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let source = format!(
+        "require [\"imip\", \"fileinto\"];\nif imip :uid [{}] {{ fileinto \"x\"; }}\n",
+        keys(1500)
+    );
+    let error = error_of(&source);
+    assert!(
+        matches!(error.kind, ScriptErrorKind::TooManyKeys { keys: 1500, .. }),
+        "{error}"
+    );
+    assert_eq!((error.line, error.column), (2, 14));
+    let source = format!(
+        "require [\"imip\", \"fileinto\"];\nif imip :uid [{}] {{ fileinto \"x\"; }}\n",
+        keys(100)
+    );
+    assert!(script::compile(&Compiler::new(), &source).is_ok());
+}

@@ -57,6 +57,17 @@ pub enum ScriptErrorKind {
         /// The flag item.
         item: String,
     },
+    /// A key list so long that its lowering (one `environment` test per
+    /// key and value slot) would pass sieve-rs's script size limit.
+    #[error("{item} with {keys} keys would be lowered to about {lowered_bytes} bytes of Sieve, past sieve-rs's script size limit; split the key list over several tests")]
+    TooManyKeys {
+        /// The item.
+        item: String,
+        /// How many keys were given.
+        keys: usize,
+        /// The estimated size of the lowered test.
+        lowered_bytes: usize,
+    },
     /// A comparator or match type given to `:present` or `:suspicious`.
     #[error("{item} takes no comparator or match type, found {found}")]
     MatchOnFlag {

@@ -14,6 +14,16 @@ const COMPARATORS: [&str; 3] = ["i;ascii-casemap", "i;octet", "i;ascii-numeric"]
 /// The RFC 5231 relational operators.
 const RELATIONAL_OPERATORS: [&str; 6] = ["gt", "ge", "lt", "le", "eq", "ne"];
 
+/// The most text one `imip` test may be lowered to. Several keys become one
+/// `environment` test per key and value slot, and sieve-rs 0.7.3 refuses a
+/// script over 1 MiB (about 1,000 keys on a 16-slot item reach it); half of
+/// that leaves room for the rest of the script.
+const MAX_LOWERED_BYTES: usize = 512 * 1024;
+
+/// Bytes a lowered `environment` test adds besides its key: the test name,
+/// tags, comparator and the reserved item name.
+const LOWERED_TEST_HEAD: usize = 96;
+
 /// How keys are matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MatchType {
@@ -133,6 +143,27 @@ pub(crate) fn imip_test(
                 },
             ));
         }
+    }
+    // Several keys are lowered to one test per key and slot; keep that
+    // within what sieve-rs compiles, with an error that says why.
+    let lowered_bytes = key_strings
+        .iter()
+        .map(|key| {
+            key.end
+                .saturating_sub(key.start)
+                .saturating_add(LOWERED_TEST_HEAD)
+        })
+        .fold(0usize, usize::saturating_add)
+        .saturating_mul(item.slots().max(1));
+    if key_strings.len() > 1 && lowered_bytes > MAX_LOWERED_BYTES {
+        return Err(cursor.error_at(
+            keys.map_or(name.span.start, |keys| keys.start),
+            ScriptErrorKind::TooManyKeys {
+                item: item.to_string(),
+                keys: key_strings.len(),
+                lowered_bytes,
+            },
+        ));
     }
     Ok(ImipTest {
         span: Span {
