@@ -282,29 +282,33 @@ impl Plan {
                 _ => {}
             }
         }
-        let expands_time = freq >= Frequency::Daily;
-        let hours = if !rule.by_hour.is_empty() {
-            mask_of(&rule.by_hour, 24)
-        } else if expands_time {
-            1u64 << h0
-        } else {
-            ALL_HOURS
+        // A BYxxx part lists the values; without one, a frequency finer than
+        // the unit takes every value and a coarser one keeps DTSTART's.
+        // (Second 60, a leap second, never occurs in local time arithmetic.)
+        let time_mask = |by: &[u32], width: u32, keeps_start: bool, start: u32, all: u64| {
+            if !by.is_empty() {
+                mask_of(by, width)
+            } else if keeps_start {
+                1u64 << start
+            } else {
+                all
+            }
         };
-        let minutes = if !rule.by_minute.is_empty() {
-            mask_of(&rule.by_minute, 60)
-        } else if freq >= Frequency::Hourly {
-            1u64 << m0
-        } else {
-            ALL_MINUTES
-        };
-        let seconds = if !rule.by_second.is_empty() {
-            // Second 60 (a leap second) never occurs in local time arithmetic.
-            mask_of(&rule.by_second, 60)
-        } else if freq >= Frequency::Minutely {
-            1u64 << s0
-        } else {
-            ALL_MINUTES
-        };
+        let hours = time_mask(&rule.by_hour, 24, freq >= Frequency::Daily, h0, ALL_HOURS);
+        let minutes = time_mask(
+            &rule.by_minute,
+            60,
+            freq >= Frequency::Hourly,
+            m0,
+            ALL_MINUTES,
+        );
+        let seconds = time_mask(
+            &rule.by_second,
+            60,
+            freq >= Frequency::Minutely,
+            s0,
+            ALL_MINUTES,
+        );
         let mut month_days_positive = 0u32;
         let mut month_days_negative = 0u32;
         for &d in &month_days {
