@@ -43,8 +43,9 @@ pub mod validate;
 
 pub use analysis::{Analysis, Depth};
 pub use engine::{
-    compile, run, Action, CompileError, CompiledScript, DefaultHost, Engine, Envelope, Failure,
-    Host, Outcome, RunError,
+    compile, run, Action, CompiledScript, DefaultHost, Engine, Envelope, Failure, Host, Outcome,
+    RunError,
 };
 pub use finding::{Finding, Reason};
+pub use script::ScriptError;
 pub use validate::Config;

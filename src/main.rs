@@ -292,6 +292,6 @@ fn print_text(path: &Path, outcome: &Outcome) {
         println!("  {action}");
     }
     if let Some(failure) = &outcome.failure {
-        println!("  ({}: {}; message kept)", failure.kind, failure.detail);
+        println!("  ({failure}; message kept)");
     }
 }

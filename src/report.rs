@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::analysis::{Analysis, SeriesProfile};
+use crate::analysis::Analysis;
 use crate::calendar::{Attendee, CalAddress, DateValue, Organizer, SchedulingComponent};
 use crate::recurrence::InstanceCount;
+use crate::validate::SeriesProfile;
 use crate::validate::{AuthResultsEntry, ScoredFinding};
 
 /// One analysed input, ready to serialise.

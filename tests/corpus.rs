@@ -4,8 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sieve_imip::calendar::{parse_calendar, CalendarLimits};
-use sieve_imip::message::{locate_imip, normalize_line_endings, Located};
+use sieve_imip::{Analysis, Config};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
@@ -58,20 +57,16 @@ fn read_manifest(dir: &Path) -> Vec<Row> {
         .collect()
 }
 
-fn locate_file(path: &Path) -> Result<Located, String> {
+fn analyse_file(path: &Path) -> Result<Analysis, String> {
     let raw = fs::read(path).map_err(|err| err.to_string())?;
-    let normalized = normalize_line_endings(&raw);
-    let message = mail_parser::MessageParser::default()
-        .parse(normalized.as_ref())
-        .ok_or("mail-parser found no message")?;
-    Ok(locate_imip(&message))
+    Ok(Analysis::of_input(&raw, &Config::default()))
 }
 
 /// The kind of the object's first scheduled component, from the model.
-fn first_component(located: &Located) -> Option<String> {
-    let text = &located.object.as_ref()?.text;
-    let calendar = parse_calendar(text, &CalendarLimits::default());
-    calendar
+fn first_component(analysis: &Analysis) -> Option<String> {
+    analysis
+        .calendar
+        .as_ref()?
         .components
         .first()
         .map(|component| component.kind.as_str().to_string())
@@ -91,16 +86,21 @@ fn corpus_matches_manifest() {
     let mut failures = 0;
     for row in &rows {
         let (imip, method, component, located_by, part, reasons) =
-            match locate_file(&dir.join(&row.file)) {
-                Ok(located) => {
+            match analyse_file(&dir.join(&row.file)) {
+                Ok(analysis) => {
+                    let located = &analysis.located;
                     let object = located.object.as_ref();
-                    let mut reasons: Vec<&str> =
-                        located.findings.iter().map(|f| f.reason.as_str()).collect();
+                    let mut reasons: Vec<&str> = analysis
+                        .findings
+                        .iter()
+                        .map(|f| f.reason.as_str())
+                        .collect();
                     reasons.sort_unstable();
+                    reasons.dedup();
                     (
                         located.is_imip(),
                         located.method().map(str::to_owned),
-                        first_component(&located),
+                        first_component(&analysis),
                         object.map_or("-", |o| o.located_by.as_str()).to_owned(),
                         object.map_or("-".to_owned(), |o| o.part.clone()),
                         reasons.join(","),

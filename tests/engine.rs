@@ -348,7 +348,7 @@ if imip :method "REQUEST" {
     assert!(outcome
         .failure
         .as_ref()
-        .is_some_and(|f| f.detail.contains("calendar mail not allowed")));
+        .is_some_and(|f| f.detail().contains("calendar mail not allowed")));
     assert!(outcome
         .abandoned
         .iter()

@@ -34,7 +34,7 @@ fn actual_fields(raw: &[u8]) -> Map<String, Value> {
     let mut reasons: Vec<&str> = report
         .findings
         .iter()
-        .map(|finding| finding.reason)
+        .map(|finding| finding.reason.as_str())
         .collect();
     reasons.sort_unstable();
     fields.insert("reasons".into(), json!(reasons));

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use mail_parser::{MessageParser, MimeHeaders};
-use sieve_imip::calendar::{parse_calendar, CalAddress, CalendarLimits};
+use sieve_imip::calendar::{parse_calendar, CalAddress, CalendarLimits, CalendarObject};
 use sieve_imip::finding::{Finding, Reason};
+use sieve_imip::message::{Located, LocatedBy, LocatedObject};
 use sieve_imip::validate::{
-    is_suspicious, score, validate, AuthResultsEntry, CalendarLookup, Config, ConfigError,
+    self, is_suspicious, score, AuthResultsEntry, CalendarLookup, Config, ConfigError,
     DirectoryLookup, Validation, ValidationInput,
 };
 
@@ -84,6 +85,29 @@ fn calendar_text(message: &mail_parser::Message<'_>) -> Option<String> {
     })
 }
 
+/// The located object for a calendar: a stand-in for the locate step,
+/// located by the top-level header or by structure, with `method` as the
+/// effective METHOD when given (else the object's own).
+fn located(text: &str, calendar: &CalendarObject, method: Option<&str>, top: bool) -> Located {
+    Located {
+        object: Some(LocatedObject {
+            located_by: if top {
+                LocatedBy::ImipContentIdTop
+            } else {
+                LocatedBy::Structure
+            },
+            part: "1".into(),
+            part_id: 0,
+            text: text.to_owned(),
+            method: method.map(str::to_owned),
+            parameter_method: None,
+            object_method: calendar.method.clone(),
+            uid: None,
+        }),
+        ..Located::default()
+    }
+}
+
 struct Run<'c> {
     config: &'c Config,
     envelope_recipient: Option<&'c str>,
@@ -120,14 +144,14 @@ impl<'c> Run<'c> {
             "test calendars are well formed: {:?}",
             calendar.findings
         );
+        let located = located(&text, &calendar, None, self.top_level_imip_content_id);
         let input = ValidationInput {
-            message: &message,
-            calendar: &calendar,
-            method: None,
-            top_level_imip_content_id: self.top_level_imip_content_id,
+            message: Some(&message),
+            located: &located,
+            calendar: Some(&calendar),
             envelope_recipient: self.envelope_recipient,
         };
-        validate(&input, self.config)
+        validate::run(&input, self.config)
     }
 }
 
@@ -1044,20 +1068,23 @@ fn effective_method_from_the_locate_step() {
     let message = MessageParser::default()
         .parse(raw.as_bytes())
         .unwrap_or_else(|| panic!("unparsed"));
-    let calendar = parse_calendar(
-        &calendar("REPLY", "eff-1@example.com", &[ORGANIZER, BOB]),
-        &CalendarLimits::default(),
-    );
-    let input = |method| ValidationInput {
-        message: &message,
-        calendar: &calendar,
-        method,
-        top_level_imip_content_id: false,
-        envelope_recipient: None,
-    };
+    let text = calendar("REPLY", "eff-1@example.com", &[ORGANIZER, BOB]);
+    let calendar = parse_calendar(&text, &CalendarLimits::default());
+    let located = |method| located(&text, &calendar, method, false);
     let config = Config::default();
-    assert!(validate(&input(None), &config).findings.is_empty());
-    let as_request = validate(&input(Some("request")), &config);
+    let run = |located: &Located| {
+        validate::run(
+            &ValidationInput {
+                message: Some(&message),
+                located,
+                calendar: Some(&calendar),
+                envelope_recipient: None,
+            },
+            &config,
+        )
+    };
+    assert!(run(&located(None)).findings.is_empty());
+    let as_request = run(&located(Some("request")));
     assert_eq!(reasons(&as_request), ["organizer-mismatch"]);
 }
 
@@ -1121,7 +1148,7 @@ fn risk_and_suspicious_from_the_weights() {
     assert!(is_suspicious(risk, &config));
     assert_eq!(
         scored.first().map(|f| (f.reason, f.weight)),
-        Some(("organizer-mismatch", 40))
+        Some((Reason::OrganizerMismatch, 40))
     );
 
     let (_, capped) = score(

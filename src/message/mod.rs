@@ -32,7 +32,6 @@ use std::fmt;
 
 use mail_parser::{Message, MessagePart};
 
-use crate::finding::{Finding, Reason};
 use crate::headers::msg_id::{parse_msg_id_bytes, MsgId};
 
 pub use line_endings::normalize_line_endings;
@@ -49,8 +48,23 @@ pub struct Located {
     /// Calendars inside attached messages (forwards, bounces), which are not
     /// this message's object, in document order.
     pub embedded: Vec<EmbeddedCalendar>,
-    /// What locating noticed: `method-mismatch`, `malformed`.
-    pub findings: Vec<Finding>,
+    /// The first part left unexamined because the MIME structure is nested
+    /// too deeply or has too many parts; `None` when the walk saw every part.
+    pub cut_at: Option<String>,
+    /// The other parts the structure rules took as iMIP objects, besides the
+    /// located one (copies of it, or objects that disagree with it).
+    pub other_candidates: Vec<CandidateCopy>,
+}
+
+/// What identifies a candidate part's object, for comparing copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateCopy {
+    /// IMAP-style section path of the part.
+    pub part: String,
+    /// Its effective METHOD, upper-cased.
+    pub method: Option<String>,
+    /// Its first UID.
+    pub uid: Option<String>,
 }
 
 impl Located {
@@ -137,12 +151,7 @@ pub fn locate_imip(message: &Message<'_>) -> Located {
         embedded: survey.embedded,
         ..Located::default()
     };
-    if let Some(cut_at) = end.cut_at {
-        located.findings.push(Finding::new(
-            Reason::Oversized,
-            format!("MIME structure nested too deeply or with too many parts; part {cut_at} and what follows it were not examined"),
-        ));
-    }
+    located.cut_at = end.cut_at;
 
     let by_header = survey
         .top_level_id
@@ -151,11 +160,8 @@ pub fn locate_imip(message: &Message<'_>) -> Located {
         .or_else(|| rule_2(message, &survey.with_header));
     let object = match by_header {
         Some(found) => Some(found),
-        None => structure(message, &survey.candidates, &mut located.findings),
+        None => structure(message, &survey.candidates, &mut located.other_candidates),
     };
-    if let Some(object) = &object {
-        located.findings.extend(method_findings(object));
-    }
     located.object = object;
     located
 }
@@ -327,12 +333,12 @@ fn rule_2(message: &Message<'_>, with_header: &[HeaderedPart]) -> Option<Located
     })
 }
 
-/// The structure rules: the preferred candidate, with `method-mismatch` for
-/// every other candidate that is not a copy of it.
+/// The structure rules: the preferred candidate; every other candidate is
+/// listed in `others`, for the validation to compare with it.
 fn structure(
     message: &Message<'_>,
     candidates: &[CandidatePart],
-    findings: &mut Vec<Finding>,
+    others: &mut Vec<CandidateCopy>,
 ) -> Option<LocatedObject> {
     // Only what comparison needs is kept per candidate. A body mail-parser
     // has already decoded is borrowed, so its reading is kept and the chosen
@@ -346,7 +352,7 @@ fn structure(
         uid: Option<String>,
         borrowed: Option<Reading<'m>>,
     }
-    let summaries: Vec<Summary<'_, '_>> = candidates
+    let mut summaries: Vec<Summary<'_, '_>> = candidates
         .iter()
         .filter_map(|candidate| {
             let reading = read_part(message.parts.get(candidate.part_id)?);
@@ -364,33 +370,17 @@ fn structure(
         .enumerate()
         .min_by_key(|(_, summary)| summary.rank)
         .map(|(at, _)| at)?;
-    let chosen = summaries.get(chosen_at)?;
-    for other in &summaries {
-        if std::ptr::eq(other, chosen) {
-            continue;
-        }
-        let method_differs = differs(&other.method, &chosen.method);
-        let uid_differs = differs(&other.uid, &chosen.uid);
-        if method_differs || uid_differs {
-            findings.push(Finding::new(
-                Reason::MethodMismatch,
-                format!(
-                    "part {} carries a different calendar object than part {}: METHOD {} and UID {} against METHOD {} and UID {}",
-                    other.candidate.path,
-                    chosen.candidate.path,
-                    shown(&other.method),
-                    shown(&other.uid),
-                    shown(&chosen.method),
-                    shown(&chosen.uid),
-                ),
-            ));
-        }
-    }
+    let chosen = summaries.remove(chosen_at);
+    others.extend(summaries.into_iter().map(|other| CandidateCopy {
+        part: other.candidate.path.clone(),
+        method: other.method,
+        uid: other.uid,
+    }));
     let Summary {
         candidate,
         borrowed,
         ..
-    } = summaries.into_iter().nth(chosen_at)?;
+    } = chosen;
     let reading = match borrowed {
         Some(reading) => reading,
         None => read_part(message.parts.get(candidate.part_id)?),
@@ -400,33 +390,4 @@ fn structure(
         candidate.path.clone(),
         candidate.part_id,
     ))
-}
-
-/// Values that are both known and not the same.
-fn differs(one: &Option<String>, other: &Option<String>) -> bool {
-    matches!((one, other), (Some(one), Some(other)) if one != other)
-}
-
-fn shown(value: &Option<String>) -> &str {
-    value.as_deref().unwrap_or("(none)")
-}
-
-/// What the object's own METHOD says against its Content-Type parameter.
-fn method_findings(object: &LocatedObject) -> Option<Finding> {
-    let part = &object.part;
-    match (&object.parameter_method, &object.object_method) {
-        (Some(parameter), Some(property)) if parameter != property => Some(Finding::new(
-            Reason::MethodMismatch,
-            format!("part {part}: Content-Type method={parameter} but the object says METHOD:{property}; the object wins"),
-        )),
-        (Some(parameter), None) => Some(Finding::new(
-            Reason::Malformed,
-            format!("part {part}: the object has no METHOD property; using the Content-Type method={parameter}"),
-        )),
-        (None, None) => Some(Finding::new(
-            Reason::Malformed,
-            format!("part {part}: neither a METHOD property nor a Content-Type method parameter"),
-        )),
-        _ => None,
-    }
 }

@@ -20,7 +20,7 @@
 //! ```
 
 pub(crate) mod civil;
-pub(crate) mod engine;
+pub(crate) mod counter;
 pub mod parse;
 pub(crate) mod plan;
 pub mod risk;
@@ -32,4 +32,7 @@ pub use parse::{
     Recur, RecurError, Weekday, WeekdayNum,
 };
 pub use risk::{risk_findings, RecurrenceThresholds};
-pub use series::{evaluate, EvalOptions, Evaluation, InstanceCount, RecurrenceProfile, Series};
+pub use series::{
+    evaluate, EvalOptions, Evaluation, InstanceCount, RecurrenceProfile, Series,
+    DEFAULT_HORIZON_DAYS,
+};

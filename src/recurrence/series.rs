@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::civil::SECONDS_PER_DAY;
-use super::engine::{Engine, Oversized, WORK_BUDGET};
+use super::counter::{Oversized, RuleCounter, WORK_BUDGET};
 use super::parse::{
     parse_date_or_date_time, parse_duration, parse_period, parse_recur, DateOrDateTime, PeriodEnd,
 };
@@ -25,21 +25,24 @@ pub struct Series<'a> {
     pub exdates: &'a [DateValue],
 }
 
+/// How many days ahead recurrence is counted unless configured otherwise.
+pub const DEFAULT_HORIZON_DAYS: u32 = 365;
+
 /// The clock, the horizon and the object's time zones.
 #[derive(Debug, Clone, Copy)]
 pub struct EvalOptions<'a> {
     pub now: DateTime<Utc>,
-    /// Length of the window `[now, now + horizon)`; 365 days by default.
+    /// Length of the window `[now, now + horizon)`; [`DEFAULT_HORIZON_DAYS`] by default.
     pub horizon: chrono::Duration,
     pub timezones: &'a [TimeZoneDefinition],
 }
 
 impl EvalOptions<'_> {
-    /// Options with the default 365-day horizon and no VTIMEZONE.
+    /// Options with the default horizon and no VTIMEZONE.
     pub fn new(now: DateTime<Utc>) -> EvalOptions<'static> {
         EvalOptions {
             now,
-            horizon: chrono::Duration::days(365),
+            horizon: chrono::Duration::days(i64::from(DEFAULT_HORIZON_DAYS)),
             timezones: &[],
         }
     }
@@ -83,8 +86,8 @@ pub struct Evaluation {
 }
 
 struct RuleCount {
-    engine: Engine,
-    /// Engine count before DTSTART.
+    engine: RuleCounter,
+    /// The counter's count before DTSTART.
     base: u128,
     /// Most rule instances at or after DTSTART the set holds (COUNT/UNTIL).
     cap: Option<u128>,
@@ -369,7 +372,7 @@ fn evaluate_inner(
                 "RRULE \"{text}\": time rule parts with an all-day (DATE) DTSTART"
             )));
         }
-        let engine = Engine::new(Plan::new(&recur, start), WORK_BUDGET);
+        let engine = RuleCounter::new(Plan::new(&recur, start), WORK_BUDGET);
         let base = engine.count_before(start)?;
         let starts_here = engine.count_before(start + 1)? > base;
         let empty = engine.select(base)?.is_none();

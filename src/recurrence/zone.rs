@@ -9,7 +9,7 @@
 use chrono::{DateTime, Offset, TimeZone};
 
 use super::civil::{days_from_civil, month_length, weekday, year_of_day, SECONDS_PER_DAY};
-use super::engine::{Engine, WORK_BUDGET};
+use super::counter::{RuleCounter, WORK_BUDGET};
 use super::parse::{parse_date_or_date_time, parse_recur, Frequency, Recur};
 use super::plan::Plan;
 use crate::calendar::{Observance, TimeZoneDefinition};
@@ -20,7 +20,7 @@ struct Onsets {
     offset_to: i64,
     /// Local start of the observance (in `offset_from`).
     start: i64,
-    rule: Option<(Engine, u128, Option<u128>)>,
+    rule: Option<(RuleCounter, u128, Option<u128>)>,
     /// The shape nearly every VTIMEZONE uses, answered without an engine.
     yearly: Option<YearlyOnset>,
     extra: Vec<i64>,
@@ -150,7 +150,7 @@ fn observance_onsets(observance: &Observance, fast_path: bool) -> Option<Onsets>
         .filter(|_| fast_path)
         .and_then(|recur| YearlyOnset::from_rule(recur, start));
     let rule = recur.filter(|_| yearly.is_none()).and_then(|recur| {
-        let engine = Engine::new(Plan::new(&recur, start), WORK_BUDGET / 16);
+        let engine = RuleCounter::new(Plan::new(&recur, start), WORK_BUDGET / 16);
         let base = engine.count_before(start).ok()?;
         let cap = match (recur.count, recur.until) {
             (Some(count), _) => Some(u128::from(count)),

@@ -1,10 +1,12 @@
-//! Steps 3 and 7 on what the receiving servers say: `unauthenticated-sender`
-//! from trusted `Authentication-Results`, and `imip-header-unsigned` for a
-//! top-level `iMIP-Content-ID` no passing DKIM signature covers.
+//! Step 3, authentication: what the receiving servers say about the From
+//! domain. `unauthenticated-sender` when a trusted `Authentication-Results`
+//! reports its DKIM or DMARC failing and nothing trusted authenticates it.
+//! The evidence read here (the trusted block of results, the DKIM
+//! signatures) also serves step 7 ([`super::imip_header`]).
 
 use mail_parser::Message;
 
-use super::parties::quoted;
+use super::detail::quoted;
 use super::{AuthResultsEntry, Config, FindingList};
 use crate::calendar::CalAddress;
 use crate::finding::Reason;
@@ -20,9 +22,6 @@ const MAX_HEADERS_READ: usize = 64;
 /// At most this many results are quoted in one detail.
 const MAX_RESULTS_QUOTED: usize = 6;
 
-/// The header this crate's draft asks DKIM to sign (draft section 4).
-const IMIP_CONTENT_ID: &str = "iMIP-Content-ID";
-
 /// What the top-level header says about authentication.
 pub(super) struct HeaderEvidence {
     /// Every Authentication-Results field, in header order.
@@ -32,11 +31,11 @@ pub(super) struct HeaderEvidence {
     /// Trusted-looking fields below the block, ignored.
     ignored_below: usize,
     /// The DKIM-Signature fields that parse.
-    signatures: Vec<DkimSignature>,
+    pub(super) signatures: Vec<DkimSignature>,
 }
 
 impl HeaderEvidence {
-    fn trusted(&self) -> impl Iterator<Item = &AuthenticationResults> + '_ {
+    pub(super) fn trusted(&self) -> impl Iterator<Item = &AuthenticationResults> + '_ {
         self.trusted
             .iter()
             .filter_map(|&position| match self.entries.get(position) {
@@ -45,7 +44,7 @@ impl HeaderEvidence {
             })
     }
 
-    fn trusted_names(&self) -> String {
+    pub(super) fn trusted_names(&self) -> String {
         let mut names: Vec<&str> = self
             .trusted()
             .map(|parsed| parsed.authserv_id.as_str())
@@ -120,9 +119,9 @@ pub(super) fn read_headers(
     evidence
 }
 
-/// Step 3: `unauthenticated-sender`, one finding per From domain that no
+/// `unauthenticated-sender`, one finding per From domain that no
 /// trusted DKIM or DMARC result authenticates.
-pub(super) fn unauthenticated_sender(
+pub(super) fn check(
     from: &[CalAddress],
     evidence: &HeaderEvidence,
     config: &Config,
@@ -293,7 +292,7 @@ fn domain_text(domains: &[String]) -> String {
     }
 }
 
-fn configured_ids(config: &Config) -> String {
+pub(super) fn configured_ids(config: &Config) -> String {
     config
         .trusted_authserv_ids
         .iter()
@@ -304,7 +303,7 @@ fn configured_ids(config: &Config) -> String {
 
 /// The trusted results in a few words, such as
 /// `dkim=fail (header.d=example.com), dmarc=fail (header.from=example.com)`.
-fn results_summary(evidence: &HeaderEvidence) -> String {
+pub(super) fn results_summary(evidence: &HeaderEvidence) -> String {
     let results: Vec<&ResInfo> = evidence
         .trusted()
         .flat_map(|parsed| parsed.results.iter())
@@ -342,66 +341,6 @@ fn describe_result(result: &ResInfo) -> String {
         Some(identifier) => format!("{outcome} ({identifier})"),
         None => outcome,
     }
-}
-
-/// Step 7: `imip-header-unsigned`, called when a top-level
-/// `iMIP-Content-ID` decided where the calendar is.
-pub(super) fn imip_header_unsigned(
-    evidence: &HeaderEvidence,
-    config: &Config,
-    findings: &mut FindingList,
-) {
-    let covering: Vec<&DkimSignature> = evidence
-        .signatures
-        .iter()
-        .filter(|signature| signature.covers(IMIP_CONTENT_ID))
-        .collect();
-    let lead = "the top-level iMIP-Content-ID decided which part is the calendar";
-    if covering.is_empty() {
-        findings.push(
-            Reason::ImipHeaderUnsigned,
-            format!(
-                "{lead}, but no DKIM-Signature covers it (no h= names iMIP-Content-ID among {} signatures)",
-                evidence.signatures.len()
-            ),
-        );
-        return;
-    }
-    let passing = evidence
-        .trusted()
-        .flat_map(|parsed| parsed.results_for("dkim"))
-        .filter(|result| result.passed())
-        .any(|result| {
-            covering
-                .iter()
-                .any(|signature| signature.matches_result(result))
-        });
-    if passing {
-        return;
-    }
-    let signers = covering
-        .iter()
-        .map(|signature| format!("d={}", quoted(&signature.domain)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let why = if config.trusted_authserv_ids.is_empty() {
-        "no authserv-id is configured as trusted, so nothing says it passed".to_owned()
-    } else if evidence.trusted().next().is_none() {
-        format!(
-            "no Authentication-Results from a trusted server ({}) says it passed",
-            configured_ids(config)
-        )
-    } else {
-        format!(
-            "the trusted {} does not report that signature passing ({})",
-            evidence.trusted_names(),
-            results_summary(evidence)
-        )
-    };
-    findings.push(
-        Reason::ImipHeaderUnsigned,
-        format!("{lead}; the DKIM-Signature {signers} covers it, but {why}"),
-    );
 }
 
 #[cfg(test)]

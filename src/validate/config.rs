@@ -13,8 +13,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::lookup::CalendarLookup;
-use crate::calendar::CalendarLimits;
+use crate::calendar::{CalendarLimits, TimeZoneDefinition};
 use crate::finding::Reason;
+use crate::recurrence::{EvalOptions, RecurrenceThresholds, DEFAULT_HORIZON_DAYS};
 
 /// Highest weight a reason can carry: one finding alone can make the risk
 /// 100, never more.
@@ -83,6 +84,8 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
+        // The recurrence limits are the evaluator's own defaults, written once.
+        let thresholds = RecurrenceThresholds::default();
         Config {
             weights: default_weights(),
             suspicious_threshold: 50,
@@ -92,10 +95,10 @@ impl Default for Config {
             trusted_authserv_ids: Vec::new(),
             flag_unauthenticated: false,
             lookup: None,
-            horizon_days: 365,
-            flood_instances: 500,
-            flood_per_day: 24,
-            far_future_days: 180,
+            horizon_days: DEFAULT_HORIZON_DAYS,
+            flood_instances: thresholds.flood_instances,
+            flood_per_day: thresholds.flood_per_day,
+            far_future_days: thresholds.far_future_days,
             max_recurrence_series: 100,
         }
     }
@@ -137,6 +140,24 @@ impl Config {
     /// The analysis time: the configured clock or the system clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.now.unwrap_or_else(Utc::now)
+    }
+
+    /// The recurrence evaluator's clock and horizon, with the object's zones.
+    pub(crate) fn eval_options<'z>(&self, timezones: &'z [TimeZoneDefinition]) -> EvalOptions<'z> {
+        EvalOptions {
+            now: self.now(),
+            horizon: chrono::Duration::days(i64::from(self.horizon_days)),
+            timezones,
+        }
+    }
+
+    /// The limits above which a recurrence is reported.
+    pub(crate) fn recurrence_thresholds(&self) -> RecurrenceThresholds {
+        RecurrenceThresholds {
+            flood_instances: self.flood_instances,
+            flood_per_day: self.flood_per_day,
+            far_future_days: self.far_future_days,
+        }
     }
 
     /// Whether Authentication-Results from `authserv_id` are believed.

@@ -140,3 +140,32 @@ fn read_bounded(path: &Path, max_bytes: usize) -> Result<Option<String>, io::Err
     }
     Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
+
+/// The organizer's stored copies, asked once per UID.
+pub(super) struct StoredCopies<'a> {
+    lookup: Option<&'a dyn CalendarLookup>,
+    by_uid: HashMap<String, Option<HashSet<String>>>,
+}
+
+impl<'a> StoredCopies<'a> {
+    pub(super) fn new(lookup: Option<&'a dyn CalendarLookup>) -> StoredCopies<'a> {
+        StoredCopies {
+            lookup,
+            by_uid: HashMap::new(),
+        }
+    }
+
+    /// The address keys of the stored copy's attendees, when the lookup
+    /// knows the UID.
+    pub(super) fn attendees(&mut self, uid: &str) -> Option<&HashSet<String>> {
+        let lookup = self.lookup?;
+        self.by_uid
+            .entry(uid.to_owned())
+            .or_insert_with(|| {
+                lookup
+                    .attendees(uid)
+                    .map(|addresses| addresses.iter().map(address_key).collect())
+            })
+            .as_ref()
+    }
+}

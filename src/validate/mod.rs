@@ -1,15 +1,23 @@
 //! The validation steps, the risk score and their configuration.
 //!
-//! [`validate`] runs the steps of the CalConnect "iMIP and Security issues"
-//! paper that look at people and signatures (steps 3, 4, 5 and 7 of the
-//! design): is the From address the party the METHOD says sends it
-//! (`organizer-mismatch`, `attendee-mismatch`), did the organizer invite a
-//! replying attendee (`party-crash`), did a server we trust authenticate the
-//! From domain (`unauthenticated-sender`), does the object confirm its own
-//! delegations (`delegation-unverified`), is the recipient invited at all
-//! (`not-invited`), and is a top-level `iMIP-Content-ID` signed
-//! (`imip-header-unsigned`). [`score`] weighs every step's findings into the
-//! risk.
+//! [`run`] takes the located object and its model through the steps of the
+//! CalConnect "iMIP and Security issues" paper, one file each (step 1,
+//! finding the object, is the `message` stage's):
+//!
+//! | step | file | findings |
+//! |---|---|---|
+//! | 2 structure | `structure.rs` | `method-mismatch`, `malformed`, `oversized` |
+//! | 3 sender | `sender.rs` | `organizer-mismatch`, `attendee-mismatch` |
+//! | 3 party crash | `party_crash.rs` | `party-crash` |
+//! | 3 authentication | `authentication.rs` | `unauthenticated-sender` |
+//! | 4 delegation | `delegation.rs` | `delegation-unverified` |
+//! | 5 forwarding | `forwarding.rs` | `not-invited` |
+//! | 6 recurrence | `recurrence.rs` | `recurrence-flood`, `recurrence-overlap`, `far-future`, `oversized` |
+//! | 7 iMIP header | `imip_header.rs` | `imip-header-unsigned` |
+//!
+//! beside the configuration (`config.rs`), the organizer's stored copies
+//! (`lookup.rs`) and the score (`score.rs`), which weighs every step's
+//! findings into the risk.
 //!
 //! Decisions a reader should know:
 //! - Addresses are compared whole and case-insensitively after removing
@@ -48,80 +56,58 @@
 
 mod authentication;
 mod config;
+mod delegation;
+mod detail;
+mod forwarding;
+mod imip_header;
 mod lookup;
-mod parties;
+mod party_crash;
+mod recurrence;
+mod score;
+mod sender;
+mod structure;
 
 use std::collections::BTreeMap;
 
+use mail_parser::Message;
 use serde::Serialize;
 
 pub use config::{Config, ConfigBuilder, ConfigError, MAX_WEIGHT};
 pub use lookup::{CalendarLookup, DirectoryLookup, MAX_CALENDAR_FILES};
+pub use recurrence::SeriesProfile;
+pub use score::{is_suspicious, score, ScoredFinding};
 
 use crate::calendar::{CalAddress, CalendarObject};
 use crate::finding::{Finding, Reason};
 use crate::headers::authentication_results::AuthenticationResults;
+use crate::message::{Located, LocatedBy};
+use lookup::StoredCopies;
 
-/// A finding with the weight the configuration gives its reason.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ScoredFinding {
-    /// The `:reason` name.
-    pub reason: &'static str,
-    /// The configured weight of that reason.
-    pub weight: u32,
-    /// The explanation naming the evidence.
-    pub detail: String,
-}
-
-/// Weigh findings and sum them into a risk score capped at 100.
-pub fn score(findings: &[Finding], config: &Config) -> (Vec<ScoredFinding>, u32) {
-    let scored: Vec<ScoredFinding> = findings
-        .iter()
-        .map(|finding| ScoredFinding {
-            reason: finding.reason.as_str(),
-            weight: config.weight(finding.reason),
-            detail: finding.detail.clone(),
-        })
-        .collect();
-    let risk = scored
-        .iter()
-        .fold(0u32, |sum, finding| sum.saturating_add(finding.weight))
-        .min(100);
-    (scored, risk)
-}
-
-/// Whether `risk` reaches the configured threshold (`imip :suspicious`).
-pub fn is_suspicious(risk: u32, config: &Config) -> bool {
-    risk >= config.suspicious_threshold
-}
-
-/// What the validation reads: the message, the located object and how it
-/// was located.
+/// What the validation reads.
 #[derive(Debug, Clone, Copy)]
 pub struct ValidationInput<'a> {
-    /// The parsed message (From, list and authentication headers).
-    pub message: &'a mail_parser::Message<'a>,
-    /// The located iCalendar object.
-    pub calendar: &'a CalendarObject,
-    /// The effective METHOD located (may come from the Content-Type
-    /// parameter); `None` falls back to the object's own METHOD.
-    pub method: Option<&'a str>,
-    /// True when a top-level `iMIP-Content-ID` header decided the location
-    /// (draft rule 1), which makes that header worth forging.
-    pub top_level_imip_content_id: bool,
+    /// The parsed message (From, list and authentication headers, Date);
+    /// `None` for a bare iCalendar object, which has no sender to check.
+    pub message: Option<&'a Message<'a>>,
+    /// Where the iMIP object is, and the other candidates.
+    pub located: &'a Located,
+    /// The iTIP model of the located object.
+    pub calendar: Option<&'a CalendarObject>,
     /// The envelope recipient (RCPT TO) of this delivery, if the embedder
     /// knows it; used when the configuration names no recipients.
     pub envelope_recipient: Option<&'a str>,
 }
 
-/// What [`validate`] found.
-#[derive(Debug, Clone)]
+/// What [`run`] found.
+#[derive(Debug, Clone, Default)]
 pub struct Validation {
-    /// Findings in step order (sender, delegation, forwarding, header).
+    /// Findings in step order.
     pub findings: Vec<Finding>,
     /// Every top-level `Authentication-Results` header, trusted or not, in
     /// header order.
     pub authentication_results: Vec<AuthResultsEntry>,
+    /// The recurrence profile of each series.
+    pub recurrence: Vec<SeriesProfile>,
 }
 
 /// One Authentication-Results header as analyze's JSON shows it: the parsed
@@ -139,41 +125,77 @@ pub enum AuthResultsEntry {
     },
 }
 
-/// Steps 3 (sender), 4 (delegation), 5 (forwarding) and 7 (iMIP header
-/// signature) of the design.
+/// Every validation step, in order.
 ///
-/// Never fails: what cannot be checked (no METHOD, no recipient known, no
-/// lookup) is skipped, and every problem is a finding with a detail naming
-/// its evidence.
-pub fn validate(input: &ValidationInput<'_>, config: &Config) -> Validation {
-    let method = input
-        .method
-        .or(input.calendar.method.as_deref())
-        .map(|method| method.trim().to_ascii_uppercase());
-    let from = parties::from_addresses(input.message);
-    let headers =
-        authentication::read_headers(input.message, config, input.top_level_imip_content_id);
-    let context = parties::Context {
-        calendar: input.calendar,
-        method: method.as_deref(),
-        from: &from,
+/// Never fails: what cannot be checked (no object, no METHOD, no recipient
+/// known, no lookup, no message around a bare calendar) is skipped, and
+/// every problem is a finding with a detail naming its evidence.
+pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
+    let mut validation = Validation {
+        findings: structure::structure(input.located, input.calendar),
+        ..Validation::default()
     };
-    let mut stored = parties::StoredCopies::new(config.lookup.as_deref());
+    let (Some(object), Some(calendar)) = (&input.located.object, input.calendar) else {
+        return validation;
+    };
+    if let Some(message) = input.message {
+        let top_level_imip_content_id = object.located_by == LocatedBy::ImipContentIdTop;
+        let method = object
+            .method
+            .as_deref()
+            .or(calendar.method.as_deref())
+            .map(|method| method.trim().to_ascii_uppercase());
+        let from = from_addresses(message);
+        let headers = authentication::read_headers(message, config, top_level_imip_content_id);
+        let people = People {
+            calendar,
+            method: method.as_deref(),
+            from: &from,
+        };
+        let mut stored = StoredCopies::new(config.lookup.as_deref());
 
-    let mut findings = FindingList::default();
-    parties::sender(&context, &mut findings);
-    parties::party_crash(&context, &mut stored, &mut findings);
-    authentication::unauthenticated_sender(&from, &headers, config, &mut findings);
-    parties::delegation(&context, &mut stored, &mut findings);
-    let recipients = recipients(config, input.envelope_recipient);
-    parties::not_invited(&context, input.message, &recipients, &mut findings);
-    if input.top_level_imip_content_id {
-        authentication::imip_header_unsigned(&headers, config, &mut findings);
+        let mut findings = FindingList::default();
+        sender::check(&people, &mut findings);
+        party_crash::check(&people, &mut stored, &mut findings);
+        authentication::check(&from, &headers, config, &mut findings);
+        delegation::check(&people, &mut stored, &mut findings);
+        let recipients = recipients(config, input.envelope_recipient);
+        forwarding::check(&people, message, &recipients, &mut findings);
+        if top_level_imip_content_id {
+            imip_header::check(&headers, config, &mut findings);
+        }
+        validation.findings.extend(findings.finish());
+        validation.authentication_results = headers.entries;
     }
-    Validation {
-        findings: findings.finish(),
-        authentication_results: headers.entries,
-    }
+    let reference = recurrence::reference_date(input.message, config);
+    validation.recurrence =
+        recurrence::check(calendar, config, reference, &mut validation.findings);
+    validation
+}
+
+/// What the people steps (3 to 5) read.
+pub(super) struct People<'a> {
+    pub(super) calendar: &'a CalendarObject,
+    /// Upper-case.
+    pub(super) method: Option<&'a str>,
+    pub(super) from: &'a [CalAddress],
+}
+
+/// From fields with more addresses than this are read only this far.
+const MAX_FROM_ADDRESSES: usize = 16;
+
+/// Every address of the message's From field, as mail-parser read it.
+fn from_addresses(message: &Message<'_>) -> Vec<CalAddress> {
+    message
+        .from()
+        .map(|from| {
+            from.iter()
+                .filter_map(|addr| addr.address())
+                .filter_map(CalAddress::parse)
+                .take(MAX_FROM_ADDRESSES)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The user's addresses: the configured ones, else the envelope recipient.

@@ -88,7 +88,7 @@ fn type_representatives() -> &'static [Option<i64>; 28] {
     })
 }
 
-pub(crate) struct Engine {
+pub(crate) struct RuleCounter {
     plan: Plan,
     origin_year: i64,
     start_day: i64,
@@ -120,8 +120,8 @@ fn unit_seconds(freq: Frequency) -> i64 {
     }
 }
 
-impl Engine {
-    pub(crate) fn new(plan: Plan, budget: u64) -> Engine {
+impl RuleCounter {
+    pub(crate) fn new(plan: Plan, budget: u64) -> RuleCounter {
         let start_day = plan.start.div_euclid(SECONDS_PER_DAY);
         let origin_year = civil::year_of_day(start_day);
         let n = u128::from(plan.interval);
@@ -158,7 +158,7 @@ impl Engine {
             _ => false,
         } && plan.set_positions.is_empty();
         let shared_times = Rc::new(Self::initial_times(&plan, aligned_product, n as u64));
-        Engine {
+        RuleCounter {
             plan,
             origin_year,
             start_day,
@@ -684,7 +684,7 @@ impl Engine {
         Ok(self.years_before(year)? + self.year_count_before(year, offset)?)
     }
 
-    /// The `k`-th instance (0-based) counted like [`Engine::count_before`];
+    /// The `k`-th instance (0-based) counted like [`RuleCounter::count_before`];
     /// `None` when the rule never produces that many or it lies beyond
     /// the representable years.
     pub(crate) fn select(&self, k: u128) -> Result<Option<i64>, Oversized> {

@@ -1,0 +1,241 @@
+//! What a run decided: the actions, in the order the engine reported them,
+//! or the failure that kept the message.
+
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+
+/// A header field the script added or deleted (editheader, RFC 5293).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeaderField {
+    pub name: String,
+    pub value: String,
+}
+
+/// One action the script took, in the order the engine reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum Action {
+    /// Deliver to the default mailbox, with the IMAP flags in effect.
+    Keep { flags: Vec<String> },
+    /// Deliver to `folder`.
+    #[serde(rename = "fileinto")]
+    FileInto {
+        folder: String,
+        flags: Vec<String>,
+        create: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        mailbox_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        special_use: Option<String>,
+    },
+    /// Forward the message to `address` (`list` when it names a list).
+    Redirect { address: String, list: bool },
+    /// Drop the message silently.
+    Discard,
+    /// Refuse the message (`extended` for `ereject`).
+    Reject { reason: String, extended: bool },
+    /// Send an automatic reply.
+    Vacation { to: String, message: String },
+    /// Send a notification (enotify, RFC 5435).
+    Notify {
+        method: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        importance: String,
+        options: Vec<String>,
+        message: String,
+    },
+    /// The script edited the message's header (addheader / deleteheader).
+    #[serde(rename = "editheader")]
+    EditHeader {
+        added: Vec<HeaderField>,
+        deleted: Vec<HeaderField>,
+    },
+    /// The script called `error` (RFC 5463); the run stopped there.
+    Error { message: String },
+}
+
+impl std::fmt::Display for Action {
+    /// The action as a Sieve author would write it, e.g.
+    /// `fileinto :create "Calendar/REQUEST"`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Keep { flags } => write!(f, "keep{}", FlagsTag(flags)),
+            Action::FileInto {
+                folder,
+                flags,
+                create,
+                ..
+            } => write!(
+                f,
+                "fileinto{}{} {}",
+                if *create { " :create" } else { "" },
+                FlagsTag(flags),
+                Quoted(folder)
+            ),
+            Action::Redirect { address, list } => {
+                let tag = if *list { " :list" } else { "" };
+                write!(f, "redirect{tag} {}", Quoted(address))
+            }
+            Action::Discard => f.write_str("discard"),
+            Action::Reject { reason, extended } => {
+                let name = if *extended { "ereject" } else { "reject" };
+                write!(f, "{name} {}", Quoted(reason))
+            }
+            Action::Vacation { to, .. } => write!(f, "vacation reply to {}", Quoted(to)),
+            Action::Notify { method, .. } => write!(f, "notify {}", Quoted(method)),
+            Action::EditHeader { added, deleted } => {
+                let mut first = true;
+                for field in added {
+                    let sep = if first { "" } else { "; " };
+                    write!(
+                        f,
+                        "{sep}addheader {} {}",
+                        Quoted(&field.name),
+                        Quoted(&field.value)
+                    )?;
+                    first = false;
+                }
+                for field in deleted {
+                    let sep = if first { "" } else { "; " };
+                    write!(f, "{sep}deleteheader {}", Quoted(&field.name))?;
+                    first = false;
+                }
+                Ok(())
+            }
+            Action::Error { message } => write!(f, "error {}", Quoted(message)),
+        }
+    }
+}
+
+/// A Sieve quoted string.
+struct Quoted<'a>(&'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"")?;
+        for ch in self.0.chars() {
+            if matches!(ch, '"' | '\\') {
+                f.write_str("\\")?;
+            }
+            write!(f, "{ch}")?;
+        }
+        f.write_str("\"")
+    }
+}
+
+/// ` :flags [...]`, or nothing when there are no flags.
+struct FlagsTag<'a>(&'a [String]);
+
+impl std::fmt::Display for FlagsTag<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        f.write_str(" :flags [")?;
+        for (index, flag) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", Quoted(flag))?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// Why the script could not run to its end; the message is kept.
+///
+/// Serializes as `{"kind": "runtime-error", "detail": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Failure {
+    /// sieve-rs stopped the script (an `error` command, a CPU limit, a
+    /// missing or broken `include`, ...).
+    RuntimeError {
+        /// What happened, for a person.
+        detail: String,
+    },
+    /// The analysis of the message failed unexpectedly (a bug, contained).
+    AnalysisFailed {
+        /// What happened, for a person.
+        detail: String,
+    },
+    /// The input is not RFC 5322 mail, so `imip` cannot be answered.
+    UnparsableMessage {
+        /// What happened, for a person.
+        detail: String,
+    },
+}
+
+impl Failure {
+    /// The short, stable category: `runtime-error`, `analysis-failed`,
+    /// `unparsable-message`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::RuntimeError { .. } => "runtime-error",
+            Failure::AnalysisFailed { .. } => "analysis-failed",
+            Failure::UnparsableMessage { .. } => "unparsable-message",
+        }
+    }
+
+    /// What happened, for a person.
+    pub fn detail(&self) -> &str {
+        match self {
+            Failure::RuntimeError { detail }
+            | Failure::AnalysisFailed { detail }
+            | Failure::UnparsableMessage { detail } => detail,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind(), self.detail())
+    }
+}
+
+/// What a script decided for one message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The actions to carry out, implicit keep included (RFC 5228 2.10.2).
+    pub actions: Vec<Action>,
+    /// Set when the run could not complete: the actions are then a single
+    /// keep (RFC 5228 2.10.6) and `abandoned` lists what the script had done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    /// Actions the script took before a failure, not to be carried out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub abandoned: Vec<Action>,
+    /// The message as the script edited it, when it used editheader; the
+    /// keep / fileinto / redirect actions then apply to this version.
+    #[serde(skip)]
+    pub edited_message: Option<Vec<u8>>,
+    /// The analysis the `imip` items were answered from, when the script
+    /// used `imip`.
+    #[serde(skip)]
+    pub analysis: Option<Analysis>,
+}
+
+impl Outcome {
+    pub(super) fn kept_after(
+        failure: Failure,
+        abandoned: Vec<Action>,
+        analysis: Option<Analysis>,
+    ) -> Outcome {
+        Outcome {
+            actions: vec![Action::Keep { flags: Vec::new() }],
+            failure: Some(failure),
+            abandoned,
+            edited_message: None,
+            analysis,
+        }
+    }
+
+    /// True when the message ends up in the default mailbox.
+    pub fn is_kept(&self) -> bool {
+        self.actions
+            .iter()
+            .any(|action| matches!(action, Action::Keep { .. }))
+    }
+}

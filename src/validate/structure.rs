@@ -1,0 +1,86 @@
+//! Step 2, structure: what the located object and its copies say about
+//! themselves. `method-mismatch` when the Content-Type `method` parameter
+//! and the object's METHOD differ, or when candidate parts carry different
+//! objects; `malformed` when there is no METHOD to trust or the object does
+//! not parse (the model's own findings); `oversized` when the MIME structure
+//! could not be examined to the end.
+
+use crate::calendar::CalendarObject;
+use crate::finding::{Finding, Reason};
+use crate::message::{CandidateCopy, Located, LocatedObject};
+
+/// The step's findings, in the order a reader meets them: the MIME walk,
+/// the copies, the object's METHOD, then the object's own parse.
+pub(super) fn structure(located: &Located, calendar: Option<&CalendarObject>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(cut_at) = &located.cut_at {
+        findings.push(Finding::new(
+            Reason::Oversized,
+            format!("MIME structure nested too deeply or with too many parts; part {cut_at} and what follows it were not examined"),
+        ));
+    }
+    let Some(object) = &located.object else {
+        return findings;
+    };
+    findings.extend(
+        located
+            .other_candidates
+            .iter()
+            .filter_map(|other| copy_disagreement(other, object)),
+    );
+    findings.extend(method_finding(object));
+    if let Some(calendar) = calendar {
+        findings.extend(calendar.findings.iter().cloned());
+    }
+    findings
+}
+
+/// `method-mismatch` for a candidate part that is not a copy of the chosen
+/// object: both name a METHOD, or both a UID, and they differ.
+fn copy_disagreement(other: &CandidateCopy, chosen: &LocatedObject) -> Option<Finding> {
+    let method_differs = differs(&other.method, &chosen.method);
+    let uid_differs = differs(&other.uid, &chosen.uid);
+    (method_differs || uid_differs).then(|| {
+        Finding::new(
+            Reason::MethodMismatch,
+            format!(
+                "part {} carries a different calendar object than part {}: METHOD {} and UID {} against METHOD {} and UID {}",
+                other.part,
+                chosen.part,
+                shown(&other.method),
+                shown(&other.uid),
+                shown(&chosen.method),
+                shown(&chosen.uid),
+            ),
+        )
+    })
+}
+
+/// Values that are both known and not the same.
+fn differs(one: &Option<String>, other: &Option<String>) -> bool {
+    matches!((one, other), (Some(one), Some(other)) if one != other)
+}
+
+fn shown(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("(none)")
+}
+
+/// What the object's own METHOD says against its Content-Type parameter.
+fn method_finding(object: &LocatedObject) -> Option<Finding> {
+    let part = &object.part;
+    match (&object.parameter_method, &object.object_method) {
+        (Some(parameter), Some(property)) if parameter != property => Some(Finding::new(
+            Reason::MethodMismatch,
+            format!("part {part}: Content-Type method={parameter} but the object says METHOD:{property}; the object wins"),
+        )),
+        (Some(parameter), None) => Some(Finding::new(
+            Reason::Malformed,
+            format!("part {part}: the object has no METHOD property; using the Content-Type method={parameter}"),
+        )),
+        (None, None) => Some(Finding::new(
+            Reason::Malformed,
+            format!("part {part}: neither a METHOD property nor a Content-Type method parameter"),
+        )),
+        _ => None,
+    }
+}
