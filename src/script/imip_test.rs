@@ -2,10 +2,10 @@
 //! lexer's tokens and checked: one item, flags without keys, keyed items with
 //! keys, known comparators and match types.
 
+use super::cursor::{string_list, Cursor};
 use super::error::{ScriptError, ScriptErrorKind};
 use super::item::Item;
 use super::lexer::{Span, Token, TokenKind};
-use super::syntax::{string_list, Cursor};
 
 /// The comparators the test supports: those sieve-rs 0.7.3 implements
 /// (it accepts any name but compares unknown ones as `i;octet`).

@@ -37,6 +37,7 @@
 //! # Ok::<(), sieve_imip::script::ScriptError>(())
 //! ```
 
+mod cursor;
 mod error;
 mod imip_test;
 mod item;

@@ -5,10 +5,10 @@
 //! The walk checks only what it needs to find tests; everything else about
 //! the script is left for sieve-rs to judge.
 
+use super::cursor::{string_list, Cursor};
 use super::error::{ScriptError, ScriptErrorKind};
 use super::imip_test::{imip_test, ImipTest};
-use super::lexer::{Span, Token, TokenKind};
-use super::position::author_position;
+use super::lexer::{Token, TokenKind};
 
 /// Deeper nesting than this is left to sieve-rs (whose own limits are far
 /// lower), so the walk's recursion stays bounded on hostile input.
@@ -23,77 +23,6 @@ pub(crate) struct Findings {
     /// `require "environment"` in scope: the lowering's own require would
     /// otherwise make it valid.
     pub environment_without_require: Option<usize>,
-}
-
-/// A position in the token list, with the script for messages.
-pub(crate) struct Cursor<'s> {
-    pub source: &'s str,
-    tokens: &'s [Token],
-    at: usize,
-}
-
-impl<'s> Cursor<'s> {
-    pub fn new(source: &'s str, tokens: &'s [Token]) -> Cursor<'s> {
-        Cursor {
-            source,
-            tokens,
-            at: 0,
-        }
-    }
-
-    /// The next token, not consumed.
-    pub fn peek(&self) -> Option<Token> {
-        self.tokens.get(self.at).copied()
-    }
-
-    /// Consumes and returns the next token.
-    pub fn next(&mut self) -> Option<Token> {
-        let token = self.peek()?;
-        self.at = self.at.saturating_add(1);
-        Some(token)
-    }
-
-    /// The end of the last token consumed.
-    pub fn last_end(&self) -> Option<usize> {
-        let last = self.at.checked_sub(1)?;
-        self.tokens.get(last).map(|token| token.span.end)
-    }
-
-    /// Consumes the next token when it is of `kind`.
-    pub fn eat(&mut self, kind: TokenKind) -> Option<Token> {
-        let token = self.peek().filter(|token| token.kind == kind)?;
-        self.next();
-        Some(token)
-    }
-
-    /// An error at byte `offset` of the script.
-    pub fn error_at(&self, offset: usize, kind: ScriptErrorKind) -> ScriptError {
-        let (line, column) = author_position(self.source, offset);
-        ScriptError { line, column, kind }
-    }
-
-    /// An error at the next token, or at the end of the script.
-    pub fn error_here(&self, kind: ScriptErrorKind) -> ScriptError {
-        let offset = self
-            .peek()
-            .map_or(self.source.len(), |token| token.span.start);
-        self.error_at(offset, kind)
-    }
-
-    /// What the next token is, for messages.
-    pub fn describe_next(&self) -> String {
-        self.peek().map_or_else(
-            || "the end of the script".to_owned(),
-            |token| token.describe(self.source),
-        )
-    }
-
-    fn syntax_error(&self, expected: &'static str) -> ScriptError {
-        self.error_here(ScriptErrorKind::Syntax {
-            expected,
-            found: self.describe_next(),
-        })
-    }
 }
 
 /// Walks a tokenized script.
@@ -184,15 +113,13 @@ impl Walker<'_> {
     /// innermost scope, without consuming them.
     fn note_required_capabilities(&mut self) {
         let source = self.cursor.source;
-        let mut look = self.cursor.at;
         let mut capabilities = Vec::new();
-        while let Some(token) = self.cursor.tokens.get(look) {
+        for token in self.cursor.upcoming() {
             match token.kind {
                 TokenKind::BracketOpen | TokenKind::Comma => {}
                 _ if token.is_string() => capabilities.extend(token.string_value(source)),
                 _ => break,
             }
-            look = look.saturating_add(1);
         }
         if let Some(scope) = self.scopes.last_mut() {
             scope.extend(capabilities);
@@ -293,36 +220,6 @@ impl Walker<'_> {
             return Err(self.cursor.syntax_error("',' or ')'"));
         }
         Ok(())
-    }
-}
-
-/// `string-list = "[" string *("," string) "]" / string`
-///
-/// Returns the span of each string in the list.
-pub(crate) fn string_list(cursor: &mut Cursor<'_>) -> Result<Vec<Span>, ScriptError> {
-    if let Some(token) = cursor.peek().filter(|token| token.is_string()) {
-        let span = token.span;
-        cursor.next();
-        return Ok(vec![span]);
-    }
-    if cursor.eat(TokenKind::BracketOpen).is_none() {
-        return Err(cursor.syntax_error("a string or '['"));
-    }
-    let mut strings = Vec::new();
-    // Each round consumes a string and a separator, so the loop ends.
-    loop {
-        let Some(token) = cursor.peek().filter(|token| token.is_string()) else {
-            return Err(cursor.syntax_error("a string"));
-        };
-        strings.push(token.span);
-        cursor.next();
-        if cursor.eat(TokenKind::Comma).is_some() {
-            continue;
-        }
-        if cursor.eat(TokenKind::BracketClose).is_some() {
-            return Ok(strings);
-        }
-        return Err(cursor.syntax_error("',' or ']'"));
     }
 }
 
