@@ -14,7 +14,7 @@ use std::sync::Arc;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use mail_parser::MessageParser;
 use sieve::{Compiler, Input, Runtime, Sieve};
-use sieve_imip::message::{locate_imip, normalize_line_endings};
+use sieve_imip::internals::{locate_imip, normalize_line_endings};
 
 /// Counts live and peak heap bytes so the bench can report locate's peak.
 struct CountingAllocator;

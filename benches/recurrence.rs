@@ -7,8 +7,8 @@ use std::hint::black_box;
 
 use chrono::{DateTime, Duration, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use sieve_imip::calendar::DateValue;
-use sieve_imip::recurrence::{evaluate, EvalOptions, Series};
+use sieve_imip::internals::DateValue;
+use sieve_imip::internals::{evaluate, EvalOptions, Series};
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")

@@ -1,8 +1,8 @@
 //! Evaluates one RRULE from the command line and prints the profile (a debugging aid).
 //! `cargo run --release --example recurrence_probe -- 20260105T090000Z "FREQ=DAILY;COUNT=10"`
 
-use sieve_imip::calendar::DateValue;
-use sieve_imip::recurrence::{evaluate, EvalOptions, Series};
+use sieve_imip::internals::DateValue;
+use sieve_imip::internals::{evaluate, EvalOptions, Series};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -49,3 +49,16 @@ pub use engine::{
 pub use finding::{Finding, Reason};
 pub use script::ScriptError;
 pub use validate::Config;
+
+/// Stages measured on their own by the benchmarks (`cargo bench --features
+/// internals`) and probed by `examples/recurrence_probe.rs`. Not part of the
+/// API: no stability promise, and absent without the `internals` feature.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::calendar::DateValue;
+    pub use crate::headers::authentication_results::parse_authentication_results;
+    pub use crate::headers::dkim_signature::parse_dkim_signature;
+    pub use crate::message::{locate_imip, normalize_line_endings};
+    pub use crate::recurrence::{evaluate, EvalOptions, InstanceCount, Series};
+}

@@ -48,53 +48,83 @@ pub struct Report<'a> {
 /// One VEVENT / VTODO / VJOURNAL / VFREEBUSY.
 #[derive(Debug, Serialize)]
 pub struct ComponentReport<'a> {
+    /// `VEVENT`, `VTODO`, `VJOURNAL` or `VFREEBUSY`.
     pub kind: &'static str,
+    /// Its UID.
     pub uid: Option<&'a str>,
+    /// Its SEQUENCE, when a non-negative integer.
     pub sequence: Option<u32>,
+    /// Its RECURRENCE-ID (an overridden instance), as written.
     pub recurrence_id: Option<DateReport<'a>>,
+    /// Its DTSTART, as written.
     pub dtstart: Option<DateReport<'a>>,
+    /// Its ORGANIZER.
     pub organizer: Option<OrganizerReport<'a>>,
+    /// Its ATTENDEEs, in order.
     pub attendees: Vec<AttendeeReport<'a>>,
 }
 
 /// A date or date-time as written, with its zone.
 #[derive(Debug, Serialize)]
 pub struct DateReport<'a> {
+    /// The value as written (`20261201T120000`, `20261201`, ...).
     pub value: &'a str,
+    /// The TZID parameter.
     pub tzid: Option<&'a str>,
 }
 
+/// A component's ORGANIZER; addresses without `mailto:`, domain lower-cased.
 #[derive(Debug, Serialize)]
 pub struct OrganizerReport<'a> {
+    /// The organizer's address.
     pub address: &'a str,
+    /// Its CN parameter (display name).
     pub cn: Option<&'a str>,
+    /// Its SENT-BY parameter: who sends on the organizer's behalf.
     pub sent_by: Option<&'a str>,
 }
 
+/// One ATTENDEE; addresses without `mailto:`, domain lower-cased.
 #[derive(Debug, Serialize)]
 pub struct AttendeeReport<'a> {
+    /// The attendee's address.
     pub address: &'a str,
+    /// Its CN parameter (display name).
     pub cn: Option<&'a str>,
+    /// Its PARTSTAT parameter (`ACCEPTED`, `NEEDS-ACTION`, ...).
     pub partstat: Option<&'a str>,
+    /// Its ROLE parameter.
     pub role: Option<&'a str>,
+    /// Its RSVP parameter.
     pub rsvp: Option<bool>,
+    /// Its SENT-BY parameter.
     pub sent_by: Option<&'a str>,
+    /// The addresses of its DELEGATED-TO parameter.
     pub delegated_to: Vec<&'a str>,
+    /// The addresses of its DELEGATED-FROM parameter.
     pub delegated_from: Vec<&'a str>,
 }
 
 /// What one series amounts to; times in RFC 3339 UTC.
 #[derive(Debug, Serialize)]
 pub struct RecurrenceReport<'a> {
+    /// The UID of the series' component.
     pub uid: Option<&'a str>,
+    /// The RECURRENCE-ID of an overridden instance judged on its own.
     pub recurrence_id: Option<&'a str>,
     /// A number, or the string `"unbounded"`.
     pub instances_total: serde_json::Value,
+    /// Instances starting in `[now, now + horizon)`.
     pub instances_in_horizon: u64,
+    /// The first instance's start.
     pub first_start: Option<String>,
+    /// The last instance's start; `None` when unbounded.
     pub last_start: Option<String>,
+    /// The first start in the horizon.
     pub first_start_in_horizon: Option<String>,
+    /// Most instances starting on one calendar day of the series' zone.
     pub max_per_day: u64,
+    /// Most instances in progress at once (1: none overlap).
     pub max_overlap: u64,
     /// How the series' time zone was resolved, when not as written.
     pub timezone_note: Option<&'a str>,
@@ -124,9 +154,12 @@ impl<'a> RecurrenceReport<'a> {
     }
 }
 
+/// A calendar inside an attached message (a forward, a bounce).
 #[derive(Debug, Serialize)]
 pub struct EmbeddedReport<'a> {
+    /// IMAP section path, numbered inside the embedded message.
     pub part: &'a str,
+    /// Its effective METHOD, if it has one.
     pub method: Option<&'a str>,
 }
 

@@ -37,12 +37,16 @@
 //! # Ok::<(), sieve_imip::script::ScriptError>(())
 //! ```
 
+#[cfg(test)]
+mod compile_error_tests;
 mod cursor;
 mod error;
 mod imip_test;
 mod item;
 mod lexer;
 mod lower;
+#[cfg(test)]
+mod lowering_tests;
 mod position;
 mod reserved;
 mod syntax;

@@ -5,8 +5,8 @@
 //! composition, nesting; and scripts can neither read nor forge the
 //! reserved items.
 
+use crate::script::{self, Item, ReservedNames, ScriptErrorKind};
 use sieve::{Compiler, Event, Input, Runtime};
-use sieve_imip::script::{self, Item, ReservedNames, ScriptErrorKind};
 
 const MESSAGE: &str = "From: Alice <alice@example.com>\r\n\
 To: Bob <bob@example.org>\r\n\

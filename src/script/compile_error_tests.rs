@@ -2,8 +2,8 @@
 //! says what was expected: the front-end's errors on `imip` tests, and
 //! sieve-rs's own errors in scripts whose `imip` tests were lowered.
 
+use crate::script::{self, sieve_message, LexicalError, ScriptError, ScriptErrorKind};
 use sieve::Compiler;
-use sieve_imip::script::{self, sieve_message, LexicalError, ScriptError, ScriptErrorKind};
 
 fn error_of(source: &str) -> ScriptError {
     match script::compile(&Compiler::new(), source) {
