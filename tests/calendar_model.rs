@@ -1,6 +1,8 @@
 //! The iTIP model built from hand-written objects, from hostile input, and
 //! from the calendar parts of the real corpus.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -599,13 +601,7 @@ fn hostile_lf_only_object_near_the_limit_stays_linear() {
 // The real corpus.
 
 fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipped: no corpus at {}", dir.display());
-        None
-    }
+    common::shared_path("corpus")
 }
 
 /// Lone CRs become CRLF: mail-parser does not split a bare-CR message (005).

@@ -1,15 +1,13 @@
 //! Every real message of `../shared/corpus` against its MANIFEST.tsv row:
 //! is it iMIP, with which METHOD, carrying which component.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sieve_imip::calendar::{parse_calendar, CalendarLimits};
 use sieve_imip::message::{locate_imip, normalize_line_endings, Located};
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
 
 struct Row {
     file: String,
@@ -79,12 +77,11 @@ fn first_component(located: &Located) -> Option<String> {
 
 #[test]
 fn corpus_matches_manifest() {
-    let dir = corpus_dir();
-    if !dir.join("MANIFEST.tsv").exists() {
-        eprintln!("skipped: no corpus at {}", dir.display());
+    let Some(manifest) = common::shared_path("corpus/MANIFEST.tsv") else {
         return;
-    }
-    let rows = read_manifest(&dir);
+    };
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    let rows = read_manifest(dir);
     assert!(!rows.is_empty(), "MANIFEST.tsv lists no message");
 
     let mut table = Vec::new();

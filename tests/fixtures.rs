@@ -73,7 +73,11 @@ fn cases() -> Vec<PathBuf> {
         .into_iter()
         .filter(|path| is_input(path))
         .collect();
-    assert!(!cases.is_empty(), "no fixtures in {}", fixtures_dir().display());
+    assert!(
+        !cases.is_empty(),
+        "no fixtures in {}",
+        fixtures_dir().display()
+    );
     cases
 }
 

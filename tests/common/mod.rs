@@ -29,18 +29,22 @@ pub fn shared_path(relative: &str) -> Option<PathBuf> {
     }
 }
 
-/// Says on stderr that the calling test skipped, and why. libtest captures
-/// `eprintln!` of passing tests, so this writes to the stderr stream itself,
-/// which is always shown. With `SIEVE_IMIP_REQUIRE_SHARED=1` a skip is a
-/// failure instead.
+/// Says on stderr that the calling test skipped, and why; with
+/// `SIEVE_IMIP_REQUIRE_SHARED=1`, fails instead.
 #[track_caller]
 pub fn skip(reason: &str) {
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("a test")
-        .to_owned();
-    if std::env::var(REQUIRE_SHARED).is_ok_and(|value| value == "1") {
-        panic!("{test} cannot run ({reason}) and {REQUIRE_SHARED}=1 forbids skipping");
+    skip_unless_required(REQUIRE_SHARED, reason);
+}
+
+/// Says on stderr that the calling test skipped, and why, or fails when
+/// `required_by` (an environment variable) is `1`. libtest captures
+/// `eprintln!` of passing tests, so this writes to the stderr stream itself,
+/// which is always shown.
+#[track_caller]
+pub fn skip_unless_required(required_by: &str, reason: &str) {
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    if std::env::var(required_by).is_ok_and(|value| value == "1") {
+        panic!("{test} cannot run ({reason}) and {required_by}=1 forbids skipping");
     }
     let _ = writeln!(std::io::stderr(), "skipped: {test}: {reason}");
 }

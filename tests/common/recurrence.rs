@@ -49,11 +49,9 @@ impl SeriesCase {
         }
     }
 
-    /// An RRULE; an empty text adds none.
+    /// An RRULE.
     pub fn rule(mut self, rule: &str) -> SeriesCase {
-        if !rule.is_empty() {
-            self.rrules.push(rule.to_owned());
-        }
+        self.rrules.push(rule.to_owned());
         self
     }
 
