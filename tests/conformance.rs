@@ -2,6 +2,8 @@
 //! exactly as through plain sieve-rs: same success or failure, same error,
 //! same line and column.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use sieve::compiler::CompileError;
@@ -48,8 +50,66 @@ fn refusal_difference<T, U>(
     }
 }
 
-fn conformance_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sieve-conformance")
+/// What one pass over the conformance scripts found.
+#[derive(Default)]
+struct Tally {
+    scripts: usize,
+    compiled: usize,
+    lowered: usize,
+    refused: usize,
+    not_utf8: usize,
+    differences: Vec<String>,
+}
+
+/// Compiles every conformance script, as `prepare` turns it into a source,
+/// with plain sieve-rs and through the front-end, and tallies where they
+/// disagree. `with_imip`: `prepare` adds an `imip` test, so the front-end
+/// lowers the script and may give its own errors; without one it must not
+/// lower anything and must pass sieve-rs's errors through.
+fn compare_with_sieve_rs(prepare: impl Fn(&str) -> String, with_imip: bool) -> Option<Tally> {
+    let dir = common::shared_path("sieve-conformance")?;
+    let mut paths = Vec::new();
+    scripts_under(&dir, &mut paths);
+    assert!(!paths.is_empty(), "no scripts under {}", dir.display());
+
+    let compiler = Compiler::new();
+    let mut tally = Tally {
+        scripts: paths.len(),
+        ..Tally::default()
+    };
+    for path in &paths {
+        let Ok(bytes) = std::fs::read(path) else {
+            tally
+                .differences
+                .push(format!("{}: unreadable", path.display()));
+            continue;
+        };
+        let Ok(original) = String::from_utf8(bytes) else {
+            tally.not_utf8 += 1;
+            continue;
+        };
+        let source = prepare(&original);
+        let plain = compiler.compile(source.as_bytes());
+        let through_front_end = script::compile(&compiler, &source);
+        match (plain, through_front_end) {
+            (Ok(_), Ok(parts)) => {
+                tally.compiled += 1;
+                tally.lowered += usize::from(parts.lowered);
+                if !with_imip && (parts.lowered || !parts.items.is_empty()) {
+                    tally
+                        .differences
+                        .push(format!("{}: lowered a script without imip", path.display()));
+                }
+            }
+            (plain, ours) => {
+                tally.refused += usize::from(plain.is_err() && ours.is_err());
+                tally
+                    .differences
+                    .extend(refusal_difference(path, &source, &plain, &ours, !with_imip));
+            }
+        }
+    }
+    Some(tally)
 }
 
 fn scripts_under(dir: &Path, found: &mut Vec<PathBuf>) {
@@ -74,48 +134,22 @@ fn scripts_under(dir: &Path, found: &mut Vec<PathBuf>) {
 
 #[test]
 fn front_end_compiles_every_conformance_script_as_sieve_rs_does() {
-    let dir = conformance_dir();
-    if !dir.is_dir() {
-        println!("skipped: {} is absent", dir.display());
+    let Some(tally) = compare_with_sieve_rs(str::to_owned, false) else {
         return;
-    }
-    let mut paths = Vec::new();
-    scripts_under(&dir, &mut paths);
-    assert!(!paths.is_empty(), "no scripts under {}", dir.display());
-
-    let compiler = Compiler::new();
-    let (mut compiled, mut refused, mut not_utf8) = (0, 0, 0);
-    let mut differences = Vec::new();
-    for path in &paths {
-        let Ok(bytes) = std::fs::read(path) else {
-            differences.push(format!("{}: unreadable", path.display()));
-            continue;
-        };
-        let Ok(source) = String::from_utf8(bytes) else {
-            not_utf8 += 1;
-            continue;
-        };
-        let plain = compiler.compile(source.as_bytes());
-        let through_front_end = script::compile(&compiler, &source);
-        match (plain, through_front_end) {
-            (Ok(_), Ok(parts)) => {
-                compiled += 1;
-                if parts.lowered || !parts.items.is_empty() {
-                    differences.push(format!("{}: lowered a script without imip", path.display()));
-                }
-            }
-            (plain, ours) => {
-                refused += usize::from(plain.is_err() && ours.is_err());
-                differences.extend(refusal_difference(path, &source, &plain, &ours, true));
-            }
-        }
-    }
+    };
     println!(
-        "conformance: {} scripts, {compiled} compiled and {refused} refused alike, {not_utf8} skipped (not UTF-8), {} differences",
-        paths.len(),
-        differences.len()
+        "conformance: {} scripts, {} compiled and {} refused alike, {} skipped (not UTF-8), {} differences",
+        tally.scripts,
+        tally.compiled,
+        tally.refused,
+        tally.not_utf8,
+        tally.differences.len()
     );
-    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    assert!(
+        tally.differences.is_empty(),
+        "{}",
+        tally.differences.join("\n")
+    );
 }
 
 /// The same scripts with an `imip` test added at the start of line 1, so
@@ -124,41 +158,23 @@ fn front_end_compiles_every_conformance_script_as_sieve_rs_does() {
 /// every error must map back to the position plain sieve-rs gives.
 #[test]
 fn lowering_keeps_every_conformance_script_and_its_error_positions() {
-    let dir = conformance_dir();
-    if !dir.is_dir() {
-        println!("skipped: {} is absent", dir.display());
+    let with_imip_test = |original: &str| {
+        format!("require \"imip\"; if imip :matches :method \"*\" {{ }} {original}")
+    };
+    let Some(tally) = compare_with_sieve_rs(with_imip_test, true) else {
         return;
-    }
-    let mut paths = Vec::new();
-    scripts_under(&dir, &mut paths);
-    let compiler = Compiler::new();
-    let (mut lowered, mut compiled, mut refused) = (0, 0, 0);
-    let mut differences = Vec::new();
-    for path in &paths {
-        let Some(original) = std::fs::read(path)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-        else {
-            continue;
-        };
-        let source = format!("require \"imip\"; if imip :matches :method \"*\" {{ }} {original}");
-        let plain = compiler.compile(source.as_bytes());
-        let through_front_end = script::compile(&compiler, &source);
-        match (plain, through_front_end) {
-            (Ok(_), Ok(parts)) => {
-                compiled += 1;
-                lowered += usize::from(parts.lowered);
-            }
-            (plain, ours) => {
-                refused += usize::from(plain.is_err() && ours.is_err());
-                differences.extend(refusal_difference(path, &source, &plain, &ours, false));
-            }
-        }
-    }
+    };
     println!(
-        "conformance with an imip test: {} scripts, {compiled} compiled alike ({lowered} lowered), {refused} refused alike, {} differences",
-        paths.len(),
-        differences.len()
+        "conformance with an imip test: {} scripts, {} compiled alike ({} lowered), {} refused alike, {} differences",
+        tally.scripts,
+        tally.compiled,
+        tally.lowered,
+        tally.refused,
+        tally.differences.len()
     );
-    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    assert!(
+        tally.differences.is_empty(),
+        "{}",
+        tally.differences.join("\n")
+    );
 }

@@ -1,14 +1,12 @@
 //! Every real message of `../shared/corpus` against its MANIFEST.tsv row:
 //! is it iMIP, with which METHOD, carrying which component.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sieve_imip::{Analysis, Config};
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
 
 struct Row {
     file: String,
@@ -74,12 +72,11 @@ fn first_component(analysis: &Analysis) -> Option<String> {
 
 #[test]
 fn corpus_matches_manifest() {
-    let dir = corpus_dir();
-    if !dir.join("MANIFEST.tsv").exists() {
-        eprintln!("skipped: no corpus at {}", dir.display());
+    let Some(manifest) = common::shared_path("corpus/MANIFEST.tsv") else {
         return;
-    }
-    let rows = read_manifest(&dir);
+    };
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    let rows = read_manifest(dir);
     assert!(!rows.is_empty(), "MANIFEST.tsv lists no message");
 
     let mut table = Vec::new();

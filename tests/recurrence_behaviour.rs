@@ -1,24 +1,16 @@
 //! Time zones, all-day values, hostile rules and the risk findings.
 
-use chrono::{DateTime, Duration, Utc};
+mod common;
+
+use chrono::Duration;
 use sieve_imip::calendar::{DateValue, Observance, ObservanceKind, TimeZoneDefinition};
 use sieve_imip::finding::Reason;
-use sieve_imip::recurrence::{
-    evaluate, risk_findings, EvalOptions, Evaluation, InstanceCount, RecurrenceThresholds, Series,
-};
+use sieve_imip::recurrence::{risk_findings, Evaluation, InstanceCount, RecurrenceThresholds};
 
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
-}
+use common::recurrence::{at, value, SeriesCase};
 
-fn value(text: &str, tzid: Option<&str>) -> DateValue {
-    DateValue {
-        value: text.to_string(),
-        tzid: tzid.map(str::to_string),
-        value_type: None,
-    }
-}
-
+/// `rule` (none when empty) from `dtstart`, read from `now` for
+/// `horizon_days`, with the object's `zones`.
 fn run(
     dtstart: &DateValue,
     duration: Option<&str>,
@@ -27,27 +19,13 @@ fn run(
     horizon_days: i64,
     zones: &[TimeZoneDefinition],
 ) -> Evaluation {
-    let rrules: Vec<String> = if rule.is_empty() {
-        vec![]
-    } else {
-        vec![rule.to_string()]
-    };
-    let series = Series {
-        dtstart,
-        dtend: None,
-        duration,
-        rrules: &rrules,
-        rdates: &[],
-        exdates: &[],
-    };
-    evaluate(
-        &series,
-        &EvalOptions {
-            now: at(now),
-            horizon: Duration::days(horizon_days),
-            timezones: zones,
-        },
-    )
+    let mut series = SeriesCase::new(dtstart.clone(), at(now), Duration::days(horizon_days))
+        .duration(duration)
+        .timezones(zones);
+    if !rule.is_empty() {
+        series = series.rule(rule);
+    }
+    series.evaluate()
 }
 
 fn windows_zone() -> TimeZoneDefinition {

@@ -1,23 +1,27 @@
 //! Reads the cases `scripts/dateutil_diff.py` computed with python-dateutil
 //! (path in `DATEUTIL_CASES`) and compares the evaluator on each.
-//! Without the variable the test has nothing to compare and says so.
+//! Without the variable the test has nothing to compare: it says so on
+//! stderr and skips, or fails when `SIEVE_IMIP_REQUIRE_DATEUTIL=1` (CI sets
+//! both when python-dateutil is installed).
 
-use chrono::{DateTime, Duration, Utc};
+mod common;
+
+use chrono::Duration;
 use serde_json::Value;
-use sieve_imip::calendar::DateValue;
-use sieve_imip::recurrence::{evaluate, EvalOptions, InstanceCount, Series};
+use sieve_imip::recurrence::InstanceCount;
 
-fn time(value: &Value) -> Option<DateTime<Utc>> {
-    value
-        .as_str()
-        .map(|s| DateTime::parse_from_rfc3339(s).unwrap().to_utc())
+use common::recurrence::{at, value, SeriesCase};
+
+fn time(value: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    value.as_str().map(at)
 }
 
 #[test]
 fn evaluator_agrees_with_python_dateutil() {
     let Ok(path) = std::env::var("DATEUTIL_CASES") else {
-        eprintln!(
-            "DATEUTIL_CASES not set: run scripts/dateutil_diff.py to compare with python-dateutil"
+        common::skip_unless_required(
+            "SIEVE_IMIP_REQUIRE_DATEUTIL",
+            "DATEUTIL_CASES not set: run scripts/dateutil_diff.py to compare with python-dateutil",
         );
         return;
     };
@@ -27,25 +31,13 @@ fn evaluator_agrees_with_python_dateutil() {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         count += 1;
         let case: Value = serde_json::from_str(line).unwrap();
-        let dtstart = DateValue {
-            value: case["dtstart"].as_str().unwrap().to_string(),
-            ..Default::default()
-        };
-        let rrules = vec![case["rrule"].as_str().unwrap().to_string()];
-        let series = Series {
-            dtstart: &dtstart,
-            dtend: None,
-            duration: None,
-            rrules: &rrules,
-            rdates: &[],
-            exdates: &[],
-        };
-        let options = EvalOptions {
-            now: time(&case["now"]).unwrap(),
-            horizon: Duration::seconds(case["horizon_seconds"].as_i64().unwrap()),
-            timezones: &[],
-        };
-        let evaluation = evaluate(&series, &options);
+        let evaluation = SeriesCase::new(
+            value(case["dtstart"].as_str().unwrap(), None),
+            time(&case["now"]).unwrap(),
+            Duration::seconds(case["horizon_seconds"].as_i64().unwrap()),
+        )
+        .rule(case["rrule"].as_str().unwrap())
+        .evaluate();
         let Some(profile) = evaluation.profile else {
             failures.push(format!("{line}\n  no profile: {:?}", evaluation.findings));
             continue;

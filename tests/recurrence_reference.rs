@@ -2,14 +2,16 @@
 //! expander written here (every day of every period is tried against every
 //! rule part), on 10,000 random rules over all FREQ values and rule parts.
 
+mod common;
+
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sieve_imip::calendar::DateValue;
-use sieve_imip::recurrence::{
-    evaluate, parse_recur, EvalOptions, Frequency, InstanceCount, Recur, Series,
-};
+use sieve_imip::recurrence::{parse_recur, Frequency, InstanceCount, Recur};
+
+use common::recurrence::SeriesCase;
 
 const WEEKDAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 
@@ -593,21 +595,12 @@ fn evaluator_agrees_with_instance_by_instance_expansion() {
             value: dtstart.format("%Y%m%dT%H%M%SZ").to_string(),
             ..Default::default()
         };
-        let rrules = vec![text.clone()];
-        let series = Series {
-            dtstart: &dtstart_value,
-            dtend: None,
-            duration: Some(&duration),
-            rrules: &rrules,
-            rdates: &rdates,
-            exdates: &exdates,
-        };
-        let options = EvalOptions {
-            now: utc(now),
-            horizon,
-            timezones: &[],
-        };
-        let evaluation = evaluate(&series, &options);
+        let evaluation = SeriesCase::new(dtstart_value, utc(now), horizon)
+            .duration(Some(&duration))
+            .rule(&text)
+            .rdates(rdates.clone())
+            .exdates(exdates.clone())
+            .evaluate();
         let profile = evaluation
             .profile
             .unwrap_or_else(|| panic!("case {case} {text}: no profile {:?}", evaluation.findings));

@@ -1,10 +1,13 @@
 //! Every recurrence example of RFC 5545 section 3.8.5.3, with DTSTART in
 //! America/New_York as the RFC writes them.
 
+mod common;
+
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::America::New_York;
-use sieve_imip::calendar::DateValue;
-use sieve_imip::recurrence::{evaluate, EvalOptions, InstanceCount, RecurrenceProfile, Series};
+use sieve_imip::recurrence::{InstanceCount, RecurrenceProfile};
+
+use common::recurrence::{value, SeriesCase};
 
 fn new_york(local: &str) -> DateTime<Utc> {
     let naive = NaiveDateTime::parse_from_str(local, "%Y%m%dT%H%M%S").unwrap();
@@ -22,36 +25,12 @@ fn profile_at(
     now: DateTime<Utc>,
     horizon: Duration,
 ) -> RecurrenceProfile {
-    let start = DateValue {
-        value: dtstart.to_string(),
-        tzid: Some("America/New_York".to_string()),
-        value_type: None,
-    };
-    let rrules = vec![rule.to_string()];
-    let exdates: Vec<DateValue> = exdates
-        .iter()
-        .map(|e| DateValue {
-            value: e.to_string(),
-            tzid: Some("America/New_York".to_string()),
-            value_type: None,
-        })
-        .collect();
-    let series = Series {
-        dtstart: &start,
-        dtend: None,
-        duration: Some("PT1H"),
-        rrules: &rrules,
-        rdates: &[],
-        exdates: &exdates,
-    };
-    let evaluation = evaluate(
-        &series,
-        &EvalOptions {
-            now,
-            horizon,
-            timezones: &[],
-        },
-    );
+    let in_new_york = |local: &str| value(local, Some("America/New_York"));
+    let evaluation = SeriesCase::new(in_new_york(dtstart), now, horizon)
+        .duration(Some("PT1H"))
+        .rule(rule)
+        .exdates(exdates.iter().map(|local| in_new_york(local)).collect())
+        .evaluate();
     assert!(
         evaluation.findings.is_empty(),
         "{rule}: {:?}",

@@ -4,8 +4,10 @@
 //! must stay clean, the trust rules for Authentication-Results, the risk
 //! score and the configuration.
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use mail_parser::{MessageParser, MimeHeaders};
@@ -183,6 +185,22 @@ fn trusting(authserv_id: &str) -> Config {
     Config::builder().trust_authserv_id(authserv_id).build()
 }
 
+/// Trusting `authserv_id`, and flagging mail that nothing it reports
+/// authenticates.
+fn flagging(authserv_id: &str) -> Config {
+    Config::builder()
+        .trust_authserv_id(authserv_id)
+        .flag_unauthenticated(true)
+        .build()
+}
+
+/// The organizer's stored copy of `uid` lists `attendees`.
+fn storing(uid: &str, attendees: &[&str]) -> Config {
+    Config::builder()
+        .lookup(StoredCopies::with(uid, attendees))
+        .build()
+}
+
 const ORGANIZER: &str = "ORGANIZER;CN=Alice Martin:mailto:alice@example.com";
 const BOB: &str = "ATTENDEE;CN=Bob Durand;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.org";
 const CAROL: &str =
@@ -307,12 +325,10 @@ fn confirmed_delegation_is_clean() {
             &[ORGANIZER, DELEGATOR, DELEGATE],
         ),
     );
-    let config = Config::builder()
-        .lookup(StoredCopies::with(
-            "deleg-1@example.com",
-            &["bob@example.org", "carol@example.net"],
-        ))
-        .build();
+    let config = storing(
+        "deleg-1@example.com",
+        &["bob@example.org", "carol@example.net"],
+    );
     let validation = Run::new(&config).to("alice@example.com").on(&reply);
     assert_eq!(reasons(&validation), Vec::<&str>::new());
 }
@@ -379,12 +395,7 @@ fn delegation_contradicted_by_the_stored_copy() {
             &[ORGANIZER, DELEGATOR, DELEGATE],
         ),
     );
-    let config = Config::builder()
-        .lookup(StoredCopies::with(
-            "deleg-4@example.com",
-            &["carol@example.net"],
-        ))
-        .build();
+    let config = storing("deleg-4@example.com", &["carol@example.net"]);
     let validation = Run::new(&config).on(&reply);
     assert_eq!(
         reasons(&validation),
@@ -416,12 +427,10 @@ fn party_crash_with_the_stored_copy() {
             ],
         ),
     );
-    let config = Config::builder()
-        .lookup(StoredCopies::with(
-            "party-1@example.com",
-            &["bob@example.org", "carol@example.net"],
-        ))
-        .build();
+    let config = storing(
+        "party-1@example.com",
+        &["bob@example.org", "carol@example.net"],
+    );
     let validation = Run::new(&config).on(&reply);
     assert_eq!(reasons(&validation), ["party-crash"]);
     assert_eq!(
@@ -433,12 +442,7 @@ fn party_crash_with_the_stored_copy() {
     // Without evidence, no finding: no lookup, or a UID the lookup does not know.
     let validation = Run::new(&Config::default()).on(&reply);
     assert_eq!(reasons(&validation), Vec::<&str>::new());
-    let elsewhere = Config::builder()
-        .lookup(StoredCopies::with(
-            "other@example.com",
-            &["bob@example.org"],
-        ))
-        .build();
+    let elsewhere = storing("other@example.com", &["bob@example.org"]);
     let validation = Run::new(&elsewhere).on(&reply);
     assert_eq!(reasons(&validation), Vec::<&str>::new());
 }
@@ -447,12 +451,7 @@ fn party_crash_with_the_stored_copy() {
 /// attendee while being someone else (attendee mismatch, not a crash).
 #[test]
 fn counter_from_invited_and_impersonated_attendees() {
-    let config = Config::builder()
-        .lookup(StoredCopies::with(
-            "party-2@example.com",
-            &["bob@example.org"],
-        ))
-        .build();
+    let config = storing("party-2@example.com", &["bob@example.org"]);
     let counter = |from: &str| {
         message(
             &[from],
@@ -590,10 +589,7 @@ fn cross_domain_sent_by_is_clean() {
 /// notification address, DKIM `header.i=@example.com` and DMARC pass.
 #[test]
 fn google_invitation_and_reply_are_clean() {
-    let config = Config::builder()
-        .trust_authserv_id("mx.example.org")
-        .flag_unauthenticated(true)
-        .build();
+    let config = flagging("mx.example.org");
     let validation = Run::new(&config)
         .to("bob@example.org")
         .on(&fixture("google-request.eml"));
@@ -617,22 +613,14 @@ fn google_invitation_and_reply_are_clean() {
 /// Authentication-Results (no authserv-id, never trusted) below our own.
 #[test]
 fn outlook_invitation_and_reply_are_clean() {
-    let config = Config::builder()
-        .trust_authserv_id("mx.fabrikam.example")
-        .flag_unauthenticated(true)
-        .build();
+    let config = flagging("mx.fabrikam.example");
     let validation = Run::new(&config)
         .to("bob@fabrikam.example")
         .on(&fixture("outlook-request.eml"));
     assert_eq!(reasons(&validation), Vec::<&str>::new());
     assert_eq!(validation.authentication_results.len(), 2);
 
-    let config = Config::builder()
-        .lookup(StoredCopies::with(
-            "040000008200E00074C5B7101A82E00800000000A0F1B2C3D4E5DB010000000000000000100000007C1D2E3F405162738495A6B7C8D9E0F1",
-            &["bob@fabrikam.example", "carol@contoso.example"],
-        ))
-        .build();
+    let config = storing("040000008200E00074C5B7101A82E00800000000A0F1B2C3D4E5DB010000000000000000100000007C1D2E3F405162738495A6B7C8D9E0F1", &["bob@fabrikam.example", "carol@contoso.example"]);
     let validation = Run::new(&config)
         .to("alice.martin@contoso.example")
         .on(&fixture("outlook-reply.eml"));
@@ -650,12 +638,10 @@ fn apple_invitation_and_reply_are_clean() {
     let validation = Run::new(&config).on(&fixture("apple-request.eml"));
     assert_eq!(reasons(&validation), Vec::<&str>::new());
 
-    let config = Config::builder()
-        .lookup(StoredCopies::with(
-            "2B6C9E1A-5D4F-4A3B-8C7E-1F0A9B8C7D6E",
-            &["alice@icloud.example", "bob@me.example"],
-        ))
-        .build();
+    let config = storing(
+        "2B6C9E1A-5D4F-4A3B-8C7E-1F0A9B8C7D6E",
+        &["alice@icloud.example", "bob@me.example"],
+    );
     let validation = Run::new(&config)
         .to("alice@icloud.example")
         .on(&fixture("apple-reply.eml"));
@@ -723,15 +709,10 @@ fn mailing_list_delivery() {
 // The shared corpus of real mail (read in place)
 
 fn corpus_file(name: &str) -> Option<String> {
-    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(name);
+    let path = common::shared_path(&format!("corpus/{name}"))?;
     match std::fs::read(&path) {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-        Err(_) => {
-            eprintln!("skipped: no corpus file {}", path.display());
-            None
-        }
+        Err(err) => panic!("{}: {err}", path.display()),
     }
 }
 
@@ -820,10 +801,7 @@ fn forged_results_from_an_untrusted_server_change_nothing() {
             "flag_unauthenticated = {flag}"
         );
     }
-    let flagging = Config::builder()
-        .trust_authserv_id("mx.example.org")
-        .flag_unauthenticated(true)
-        .build();
+    let flagging = flagging("mx.example.org");
     let validation = Run::new(&flagging).on(&with_forgery);
     assert_eq!(reasons(&validation), ["unauthenticated-sender"]);
     assert_eq!(
@@ -866,10 +844,7 @@ fn trusted_id_below_our_received_field_is_ignored() {
     ]);
     let validation = Run::new(&trusting("mx.example.org")).on(&other_signer);
     assert_eq!(reasons(&validation), Vec::<&str>::new());
-    let flagging = Config::builder()
-        .trust_authserv_id("mx.example.org")
-        .flag_unauthenticated(true)
-        .build();
+    let flagging = flagging("mx.example.org");
     let validation = Run::new(&flagging).on(&other_signer);
     assert_eq!(reasons(&validation), ["unauthenticated-sender"]);
 }
@@ -883,10 +858,7 @@ fn unsigned_mail_is_flagged_only_on_request() {
     ]);
     let validation = Run::new(&trusting("mx.example.org")).on(&unsigned);
     assert_eq!(reasons(&validation), Vec::<&str>::new());
-    let flagging = Config::builder()
-        .trust_authserv_id("mx.example.org")
-        .flag_unauthenticated(true)
-        .build();
+    let flagging = flagging("mx.example.org");
     let validation = Run::new(&flagging).on(&unsigned);
     assert_eq!(
         detail(&validation, Reason::UnauthenticatedSender),
