@@ -5,7 +5,7 @@ Generates random RRULEs (all FREQ values and rule parts) with a DTSTART
 that the rule itself produces (dateutil, unlike RFC 5545, does not count an
 unsynchronised DTSTART), computes with dateutil the instance count (finite
 rules), the instances in a horizon window and the first instance, writes one
-JSON case per line, then runs the Rust test `recurrence_dateutil`, which
+JSON case per line, then runs the Rust unit test `recurrence::tests::dateutil`, which
 evaluates the same cases and compares.
 
 Usage (from the crate root; needs `pip install python-dateutil`):
@@ -176,7 +176,7 @@ def main():
     if args.no_run:
         return 0
     env = dict(os.environ, DATEUTIL_CASES=os.path.abspath(args.out))
-    return subprocess.call(["cargo", "test", "--test", "recurrence_dateutil", "--", "--nocapture"], env=env)
+    return subprocess.call(["cargo", "test", "--lib", "recurrence::tests::dateutil", "--", "--nocapture"], env=env)
 
 
 if __name__ == "__main__":

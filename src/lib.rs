@@ -41,6 +41,11 @@ pub mod report;
 pub mod script;
 pub mod validate;
 
+/// The test helpers the integration tests use too (skips that say why).
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod test_support;
+
 pub use analysis::{Analysis, Depth};
 pub use engine::{
     compile, run, Action, CompiledScript, DefaultHost, Engine, Envelope, Failure, Host, Outcome,

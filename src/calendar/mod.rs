@@ -468,4 +468,6 @@ fn malformed_findings(mut problems: Vec<(usize, String)>) -> Vec<Finding> {
 }
 
 #[cfg(test)]
+mod model_tests;
+#[cfg(test)]
 mod tests;

@@ -27,6 +27,9 @@ pub mod risk;
 pub mod series;
 pub(crate) mod zone;
 
+#[cfg(test)]
+mod tests;
+
 pub use parse::{
     parse_date_or_date_time, parse_duration, parse_period, parse_recur, DateOrDateTime, Frequency,
     Recur, RecurError, Weekday, WeekdayNum,

@@ -39,6 +39,8 @@
 
 #[cfg(test)]
 mod compile_error_tests;
+#[cfg(test)]
+mod conformance_tests;
 mod cursor;
 mod error;
 mod imip_test;

@@ -66,6 +66,8 @@ mod recurrence;
 mod score;
 mod sender;
 mod structure;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 

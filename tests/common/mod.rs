@@ -2,8 +2,6 @@
 //! module and uses only part of it, hence `allow(dead_code)`.
 #![allow(dead_code)]
 
-pub mod recurrence;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -2,16 +2,14 @@
 //! expander written here (every day of every period is tried against every
 //! rule part), on 10,000 random rules over all FREQ values and rule parts.
 
-mod common;
-
+use crate::calendar::DateValue;
+use crate::recurrence::{parse_recur, Frequency, InstanceCount, Recur};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use sieve_imip::calendar::DateValue;
-use sieve_imip::recurrence::{parse_recur, Frequency, InstanceCount, Recur};
 
-use common::recurrence::SeriesCase;
+use super::support::SeriesCase;
 
 const WEEKDAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 

@@ -4,17 +4,15 @@
 //! `tests/fixtures.rs` against its expected file; these tests check what the
 //! report does not show (time zones, counts, RDATE/EXDATE, DUE, parameters).
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use mail_parser::{MessageParser, MimeHeaders};
-use sieve_imip::calendar::{
+use crate::calendar::{
     looks_like_icalendar, parse_calendar, Attendee, CalendarLimits, CalendarObject, ComponentKind,
     DateValue, ObservanceKind, SchedulingComponent,
 };
-use sieve_imip::finding::Reason;
+use crate::finding::Reason;
+use mail_parser::{MessageParser, MimeHeaders};
 
 fn fixture(name: &str) -> CalendarObject {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -561,7 +559,7 @@ fn hostile_lf_only_object_near_the_limit_stays_linear() {
 // The real corpus.
 
 fn corpus_dir() -> Option<PathBuf> {
-    common::shared_path("corpus")
+    crate::test_support::shared_path("corpus")
 }
 
 /// Lone CRs become CRLF: mail-parser does not split a bare-CR message (005).

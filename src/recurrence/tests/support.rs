@@ -1,9 +1,9 @@
 //! One way to state a recurring series and evaluate it, for the recurrence
 //! tests: the owned values a `Series` borrows, built one part at a time.
 
+use crate::calendar::{DateValue, TimeZoneDefinition};
+use crate::recurrence::{evaluate, EvalOptions, Evaluation, Series};
 use chrono::{DateTime, Duration, Utc};
-use sieve_imip::calendar::{DateValue, TimeZoneDefinition};
-use sieve_imip::recurrence::{evaluate, EvalOptions, Evaluation, Series};
 
 /// An RFC 3339 time as UTC.
 pub fn at(text: &str) -> DateTime<Utc> {

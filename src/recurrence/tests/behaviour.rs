@@ -1,13 +1,11 @@
 //! Time zones, all-day values, hostile rules and the risk findings.
 
-mod common;
-
+use crate::calendar::{DateValue, Observance, ObservanceKind, TimeZoneDefinition};
+use crate::finding::Reason;
+use crate::recurrence::{risk_findings, Evaluation, InstanceCount, RecurrenceThresholds};
 use chrono::Duration;
-use sieve_imip::calendar::{DateValue, Observance, ObservanceKind, TimeZoneDefinition};
-use sieve_imip::finding::Reason;
-use sieve_imip::recurrence::{risk_findings, Evaluation, InstanceCount, RecurrenceThresholds};
 
-use common::recurrence::{at, value, SeriesCase};
+use super::support::{at, value, SeriesCase};
 
 /// `rule` (none when empty) from `dtstart`, read from `now` for
 /// `horizon_days`, with the object's `zones`.

@@ -1,13 +1,11 @@
 //! Every recurrence example of RFC 5545 section 3.8.5.3, with DTSTART in
 //! America/New_York as the RFC writes them.
 
-mod common;
-
+use crate::recurrence::{InstanceCount, RecurrenceProfile};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::America::New_York;
-use sieve_imip::recurrence::{InstanceCount, RecurrenceProfile};
 
-use common::recurrence::{value, SeriesCase};
+use super::support::{value, SeriesCase};
 
 fn new_york(local: &str) -> DateTime<Utc> {
     let naive = NaiveDateTime::parse_from_str(local, "%Y%m%dT%H%M%S").unwrap();

@@ -4,20 +4,18 @@
 //! must stay clean, the trust rules for Authentication-Results, the risk
 //! score and the configuration.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use mail_parser::{MessageParser, MimeHeaders};
-use sieve_imip::calendar::{parse_calendar, CalAddress, CalendarLimits, CalendarObject};
-use sieve_imip::finding::{Finding, Reason};
-use sieve_imip::message::{Located, LocatedBy, LocatedObject};
-use sieve_imip::validate::{
+use crate::calendar::{parse_calendar, CalAddress, CalendarLimits, CalendarObject};
+use crate::finding::{Finding, Reason};
+use crate::message::{Located, LocatedBy, LocatedObject};
+use crate::validate::{
     self, is_suspicious, score, AuthResultsEntry, CalendarLookup, Config, ConfigError,
     DirectoryLookup, Validation, ValidationInput,
 };
+use mail_parser::{MessageParser, MimeHeaders};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -709,7 +707,7 @@ fn mailing_list_delivery() {
 // The shared corpus of real mail (read in place)
 
 fn corpus_file(name: &str) -> Option<String> {
-    let path = common::shared_path(&format!("corpus/{name}"))?;
+    let path = crate::test_support::shared_path(&format!("corpus/{name}"))?;
     match std::fs::read(&path) {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         Err(err) => panic!("{}: {err}", path.display()),

@@ -2,13 +2,11 @@
 //! exactly as through plain sieve-rs: same success or failure, same error,
 //! same line and column.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
+use crate::script::{self, sieve_message, ScriptError};
 use sieve::compiler::CompileError;
 use sieve::Compiler;
-use sieve_imip::script::{self, sieve_message, ScriptError};
 
 /// How plain sieve-rs and the front-end disagree on a script at least one
 /// of them refuses; `None` when both refuse it with the same message at the
@@ -67,7 +65,7 @@ struct Tally {
 /// lowers the script and may give its own errors; without one it must not
 /// lower anything and must pass sieve-rs's errors through.
 fn compare_with_sieve_rs(prepare: impl Fn(&str) -> String, with_imip: bool) -> Option<Tally> {
-    let dir = common::shared_path("sieve-conformance")?;
+    let dir = crate::test_support::shared_path("sieve-conformance")?;
     let mut paths = Vec::new();
     scripts_under(&dir, &mut paths);
     assert!(!paths.is_empty(), "no scripts under {}", dir.display());

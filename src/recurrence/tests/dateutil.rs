@@ -4,13 +4,11 @@
 //! stderr and skips, or fails when `SIEVE_IMIP_REQUIRE_DATEUTIL=1` (CI sets
 //! both when python-dateutil is installed).
 
-mod common;
-
+use crate::recurrence::InstanceCount;
 use chrono::Duration;
 use serde_json::Value;
-use sieve_imip::recurrence::InstanceCount;
 
-use common::recurrence::{at, value, SeriesCase};
+use super::support::{at, value, SeriesCase};
 
 fn time(value: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
     value.as_str().map(at)
@@ -19,7 +17,7 @@ fn time(value: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
 #[test]
 fn evaluator_agrees_with_python_dateutil() {
     let Ok(path) = std::env::var("DATEUTIL_CASES") else {
-        common::skip_unless_required(
+        crate::test_support::skip_unless_required(
             "SIEVE_IMIP_REQUIRE_DATEUTIL",
             "DATEUTIL_CASES not set: run scripts/dateutil_diff.py to compare with python-dateutil",
         );
