@@ -74,7 +74,7 @@ fn bench_message(c: &mut Criterion, name: &str, raw: &[u8]) {
                 Depth::Validate,
                 Some("bob@example.org"),
             )
-            .risk
+            .risk()
         })
     });
     group.finish();

@@ -25,19 +25,19 @@ pub enum Depth {
 #[derive(Debug, Clone)]
 pub struct Analysis {
     /// Where the iMIP object is (or why there is none).
-    pub located: Located,
+    pub(crate) located: Located,
     /// The iTIP model of the located object (from [`Depth::Model`] on).
-    pub calendar: Option<CalendarObject>,
+    pub(crate) calendar: Option<CalendarObject>,
     /// Every finding, weighted, in step order (from [`Depth::Validate`] on).
-    pub findings: Vec<ScoredFinding>,
+    pub(crate) findings: Vec<ScoredFinding>,
     /// Sum of the weights, capped at 100 (meaningful at [`Depth::Validate`]).
-    pub risk: u32,
+    pub(crate) risk: u32,
     /// Whether `risk` reached the configured threshold.
-    pub suspicious: bool,
+    pub(crate) suspicious: bool,
     /// The Authentication-Results headers read by the validation.
-    pub authentication_results: Vec<AuthResultsEntry>,
+    pub(crate) authentication_results: Vec<AuthResultsEntry>,
     /// The recurrence profile of each scheduled component with a DTSTART.
-    pub recurrence: Vec<SeriesProfile>,
+    pub(crate) recurrence: Vec<SeriesProfile>,
     depth: Depth,
     bare_calendar: bool,
 }
@@ -168,5 +168,40 @@ impl Analysis {
     /// True when the message carries an iMIP object.
     pub fn is_imip(&self) -> bool {
         self.located.object.is_some()
+    }
+
+    /// The effective iTIP METHOD of the object, upper-cased.
+    pub fn method(&self) -> Option<&str> {
+        self.located.method()
+    }
+
+    /// The located iCalendar object's text, decoded to UTF-8 whatever the
+    /// transfer encoding and charset it came in.
+    pub fn object_text(&self) -> Option<&str> {
+        self.located
+            .object
+            .as_ref()
+            .map(|object| object.text.as_str())
+    }
+
+    /// Every finding, weighted, in step order (empty before
+    /// [`Depth::Validate`]).
+    pub fn findings(&self) -> &[ScoredFinding] {
+        &self.findings
+    }
+
+    /// The risk score, 0..=100 (meaningful at [`Depth::Validate`]).
+    pub fn risk(&self) -> u32 {
+        self.risk
+    }
+
+    /// Whether the risk reached the configured threshold.
+    pub fn is_suspicious(&self) -> bool {
+        self.suspicious
+    }
+
+    /// The report `analyze --json` prints for this analysis, under `name`.
+    pub fn report<'a>(&'a self, name: &'a str) -> crate::report::Report<'a> {
+        crate::report::Report::new(name, self)
     }
 }

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
-use sieve_imip::engine::{Engine, Envelope, Outcome};
 use sieve_imip::report::Report;
-use sieve_imip::validate::DirectoryLookup;
+use sieve_imip::DirectoryLookup;
 use sieve_imip::{Analysis, Config};
+use sieve_imip::{Engine, Envelope, Outcome};
 
 #[derive(Parser)]
 #[command(

@@ -60,16 +60,6 @@ fn analyse_file(path: &Path) -> Result<Analysis, String> {
     Ok(Analysis::of_input(&raw, &Config::default()))
 }
 
-/// The kind of the object's first scheduled component, from the model.
-fn first_component(analysis: &Analysis) -> Option<String> {
-    analysis
-        .calendar
-        .as_ref()?
-        .components
-        .first()
-        .map(|component| component.kind.as_str().to_string())
-}
-
 #[test]
 fn corpus_matches_manifest() {
     let Some(manifest) = common::shared_path("corpus/MANIFEST.tsv") else {
@@ -85,21 +75,17 @@ fn corpus_matches_manifest() {
         let (imip, method, component, located_by, part, reasons) =
             match analyse_file(&dir.join(&row.file)) {
                 Ok(analysis) => {
-                    let located = &analysis.located;
-                    let object = located.object.as_ref();
-                    let mut reasons: Vec<&str> = analysis
-                        .findings
-                        .iter()
-                        .map(|f| f.reason.as_str())
-                        .collect();
+                    let report = analysis.report(&row.file);
+                    let mut reasons: Vec<&str> =
+                        report.findings.iter().map(|f| f.reason.as_str()).collect();
                     reasons.sort_unstable();
                     reasons.dedup();
                     (
-                        located.is_imip(),
-                        located.method().map(str::to_owned),
-                        first_component(&analysis),
-                        object.map_or("-", |o| o.located_by.as_str()).to_owned(),
-                        object.map_or("-".to_owned(), |o| o.part.clone()),
+                        report.imip,
+                        report.method.map(str::to_owned),
+                        report.components.first().map(|c| c.kind.to_owned()),
+                        report.located_by.unwrap_or("-").to_owned(),
+                        report.part.unwrap_or("-").to_owned(),
                         reasons.join(","),
                     )
                 }

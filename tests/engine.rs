@@ -608,7 +608,7 @@ fn long_delegation_lists_are_bounded_and_reported() {
     assert!(matches!(&outcome.actions[..], [Action::FileInto { folder, .. }] if folder == "Check"));
     let analysis = outcome.analysis.expect("analysed");
     assert!(analysis
-        .findings
+        .findings()
         .iter()
         .any(|finding| finding.detail.contains("lists 5000 delegations")));
 }

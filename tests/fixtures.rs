@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use sieve_imip::report::Report;
-use sieve_imip::validate::DirectoryLookup;
+use sieve_imip::DirectoryLookup;
 use sieve_imip::{Analysis, Config};
 
 /// The clock of every case whose configuration does not set one, so
@@ -255,11 +255,7 @@ fn calendar_text_is_decoded() {
         };
         let config = config_for(&path).unwrap_or_else(|err| panic!("{err}"));
         let analysis = Analysis::of_input(&raw, &config);
-        let text = analysis
-            .located
-            .object
-            .map(|object| object.text)
-            .unwrap_or_default();
+        let text = analysis.object_text().unwrap_or_default();
         assert!(text.starts_with("BEGIN:VCALENDAR"), "{file}: {text:?}");
         assert!(text.contains(wanted), "{file}: {wanted:?} not in {text:?}");
     }

@@ -9,24 +9,13 @@
 //! positions back to line numbers of the object as received, and keeps
 //! whatever can be known from an object that does not parse.
 //!
-//! ```
-//! use sieve_imip::calendar::{parse_calendar, CalendarLimits, ComponentKind};
-//!
-//! let text = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:42\r\n\
-//!             ORGANIZER:MAILTO:Boss@Example.COM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-//! let object = parse_calendar(text, &CalendarLimits::default());
-//! assert_eq!(object.method.as_deref(), Some("REQUEST"));
-//! let event = object.components.first().expect("one VEVENT");
-//! assert_eq!(event.kind, ComponentKind::Event);
-//! let organizer = event.organizer.as_ref().map(|o| o.address.as_str());
-//! assert_eq!(organizer, Some("Boss@example.com"));
-//! assert!(object.findings.is_empty());
-//! ```
+//! (The test `module_example` in `tests.rs` shows the model of a small
+//! REQUEST.)
 
 mod address;
 mod lines;
 mod model;
-mod values;
+pub(crate) mod values;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -35,7 +24,7 @@ use icalendar::parser::{read_calendar_simple, Component};
 use crate::finding::{Finding, Reason};
 
 pub use address::CalAddress;
-pub use values::{DateValue, Observance, ObservanceKind, TimeZoneDefinition};
+pub use values::{DateValue, Observance, TimeZoneDefinition};
 
 use lines::{excerpt, offset_within, LineIndex};
 use model::ModelBuilder;

@@ -7,9 +7,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::calendar::values::ObservanceKind;
 use crate::calendar::{
     looks_like_icalendar, parse_calendar, Attendee, CalendarLimits, CalendarObject, ComponentKind,
-    DateValue, ObservanceKind, SchedulingComponent,
+    DateValue, SchedulingComponent,
 };
 use crate::finding::Reason;
 use mail_parser::{MessageParser, MimeHeaders};

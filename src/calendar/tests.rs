@@ -400,3 +400,19 @@ fn plain_property_lines() {
         assert_eq!(lines::plain_property_name(line), name, "{line}");
     }
 }
+
+/// The example of the module documentation.
+#[test]
+fn module_example() {
+    use crate::calendar::{parse_calendar, CalendarLimits, ComponentKind};
+
+    let text = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:42\r\n\
+                ORGANIZER:MAILTO:Boss@Example.COM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let object = parse_calendar(text, &CalendarLimits::default());
+    assert_eq!(object.method.as_deref(), Some("REQUEST"));
+    let event = object.components.first().expect("one VEVENT");
+    assert_eq!(event.kind, ComponentKind::Event);
+    let organizer = event.organizer.as_ref().map(|o| o.address.as_str());
+    assert_eq!(organizer, Some("Boss@example.com"));
+    assert!(object.findings.is_empty());
+}

@@ -73,7 +73,12 @@ pub struct Envelope {
 pub enum RunError {
     /// An envelope address that is not an RFC 5321 path.
     #[error("envelope {field} address {value:?} is not a valid address")]
-    InvalidEnvelope { field: &'static str, value: String },
+    InvalidEnvelope {
+        /// Which envelope field: `from`, `to`, `orcpt`, `envid`.
+        field: &'static str,
+        /// The value given.
+        value: String,
+    },
 }
 
 /// Compiles and runs scripts with one configuration and one [`Host`].

@@ -8,7 +8,9 @@ use crate::analysis::Analysis;
 /// A header field the script added or deleted (editheader, RFC 5293).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HeaderField {
+    /// The field name as written.
     pub name: String,
+    /// The raw field value, trimmed.
     pub value: String,
 }
 
@@ -17,43 +19,76 @@ pub struct HeaderField {
 #[serde(tag = "action", rename_all = "lowercase")]
 pub enum Action {
     /// Deliver to the default mailbox, with the IMAP flags in effect.
-    Keep { flags: Vec<String> },
+    Keep {
+        /// The IMAP flags (imap4flags, RFC 5232).
+        flags: Vec<String>,
+    },
     /// Deliver to `folder`.
     #[serde(rename = "fileinto")]
     FileInto {
+        /// The mailbox name, `/`-separated as the script wrote it.
         folder: String,
+        /// The IMAP flags (imap4flags, RFC 5232).
         flags: Vec<String>,
+        /// `:create`: make the mailbox when it does not exist (RFC 5490).
         create: bool,
+        /// `:mailboxid` (RFC 9042): the mailbox's object id, preferred over the name.
         #[serde(skip_serializing_if = "Option::is_none")]
         mailbox_id: Option<String>,
+        /// `:specialuse` (RFC 8579): the special-use flag of the mailbox to use.
         #[serde(skip_serializing_if = "Option::is_none")]
         special_use: Option<String>,
     },
     /// Forward the message to `address` (`list` when it names a list).
-    Redirect { address: String, list: bool },
+    Redirect {
+        /// Where to.
+        address: String,
+        /// True when `address` names a list (`redirect :list`, RFC 6134).
+        list: bool,
+    },
     /// Drop the message silently.
     Discard,
     /// Refuse the message (`extended` for `ereject`).
-    Reject { reason: String, extended: bool },
+    Reject {
+        /// The text given to the sender.
+        reason: String,
+        /// True for `ereject` (RFC 5429: refuse in the SMTP transaction).
+        extended: bool,
+    },
     /// Send an automatic reply.
-    Vacation { to: String, message: String },
+    Vacation {
+        /// The reply's recipient.
+        to: String,
+        /// The whole reply as sieve-rs built it (RFC 5322).
+        message: String,
+    },
     /// Send a notification (enotify, RFC 5435).
     Notify {
+        /// The notification method URI (`mailto:...`, ...).
         method: String,
+        /// `:from`, when given.
         #[serde(skip_serializing_if = "Option::is_none")]
         from: Option<String>,
+        /// `high`, `normal` or `low`.
         importance: String,
+        /// `:options`.
         options: Vec<String>,
+        /// The notification text.
         message: String,
     },
     /// The script edited the message's header (addheader / deleteheader).
     #[serde(rename = "editheader")]
     EditHeader {
+        /// Fields the edited message has and the original had not.
         added: Vec<HeaderField>,
+        /// Fields the original had and the edited message has not.
         deleted: Vec<HeaderField>,
     },
     /// The script called `error` (RFC 5463); the run stopped there.
-    Error { message: String },
+    Error {
+        /// The script's message.
+        message: String,
+    },
 }
 
 impl std::fmt::Display for Action {

@@ -5,19 +5,8 @@
 //! last, the densest day and the largest overlap, without expanding the
 //! instances: its cost does not grow with COUNT, UNTIL or the horizon.
 //!
-//! ```
-//! use sieve_imip::calendar::DateValue;
-//! use sieve_imip::recurrence::{evaluate, EvalOptions, InstanceCount, Series};
-//!
-//! let dtstart = DateValue { value: "20260105T090000Z".into(), ..Default::default() };
-//! let rrules = vec!["FREQ=DAILY;COUNT=1000000000".to_string()];
-//! let series = Series { dtstart: &dtstart, dtend: None, duration: Some("PT30M"),
-//!                       rrules: &rrules, rdates: &[], exdates: &[] };
-//! let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
-//! let profile = evaluate(&series, &EvalOptions::new(now)).profile.unwrap();
-//! assert_eq!(profile.instances_total, InstanceCount::Exact(1_000_000_000));
-//! assert_eq!(profile.instances_in_horizon, 361);
-//! ```
+//! (The test `module_example` in `tests/rfc5545.rs` evaluates
+//! `FREQ=DAILY;COUNT=1000000000` this way.)
 
 pub(crate) mod civil;
 pub(crate) mod counter;
@@ -30,12 +19,7 @@ pub(crate) mod zone;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{
-    parse_date_or_date_time, parse_duration, parse_period, parse_recur, DateOrDateTime, Frequency,
-    Recur, RecurError, Weekday, WeekdayNum,
-};
 pub use risk::{risk_findings, RecurrenceThresholds};
 pub use series::{
-    evaluate, EvalOptions, Evaluation, InstanceCount, RecurrenceProfile, Series,
-    DEFAULT_HORIZON_DAYS,
+    evaluate, EvalOptions, InstanceCount, RecurrenceProfile, Series, DEFAULT_HORIZON_DAYS,
 };

@@ -125,6 +125,7 @@ pub enum RecurError {
 
 impl RecurError {
     /// The rule part the error is about (`FREQ`, `BYDAY`, ...).
+    #[cfg(test)]
     pub fn part(&self) -> &str {
         match self {
             RecurError::InvalidPart { part, .. } => part,

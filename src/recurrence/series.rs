@@ -17,11 +17,17 @@ use crate::finding::{Finding, Reason};
 /// One recurring component's recurrence properties, as the calendar model holds them.
 #[derive(Debug, Clone, Copy)]
 pub struct Series<'a> {
+    /// DTSTART: the first instance, and the zone the rules count in.
     pub dtstart: &'a DateValue,
+    /// DTEND (or a VTODO's DUE): each instance's length with DTSTART.
     pub dtend: Option<&'a DateValue>,
+    /// DURATION, as written, when there is no DTEND.
     pub duration: Option<&'a str>,
+    /// Every RRULE value, as written.
     pub rrules: &'a [String],
+    /// Every RDATE value.
     pub rdates: &'a [DateValue],
+    /// Every EXDATE value.
     pub exdates: &'a [DateValue],
 }
 
@@ -31,9 +37,11 @@ pub const DEFAULT_HORIZON_DAYS: u32 = 365;
 /// The clock, the horizon and the object's time zones.
 #[derive(Debug, Clone, Copy)]
 pub struct EvalOptions<'a> {
+    /// The clock: where the horizon starts.
     pub now: DateTime<Utc>,
     /// Length of the window `[now, now + horizon)`; [`DEFAULT_HORIZON_DAYS`] by default.
     pub horizon: chrono::Duration,
+    /// The object's VTIMEZONEs, which TZIDs resolve through first.
     pub timezones: &'a [TimeZoneDefinition],
 }
 
@@ -51,7 +59,9 @@ impl EvalOptions<'_> {
 /// An exact instance count, or no end at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InstanceCount {
+    /// This many instances.
     Exact(u64),
+    /// No end: neither COUNT nor UNTIL bounds a rule.
     Unbounded,
 }
 

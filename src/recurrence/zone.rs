@@ -361,7 +361,7 @@ impl Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::ObservanceKind;
+    use crate::calendar::values::ObservanceKind;
 
     fn observance(
         kind: ObservanceKind,

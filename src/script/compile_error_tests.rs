@@ -2,7 +2,8 @@
 //! says what was expected: the front-end's errors on `imip` tests, and
 //! sieve-rs's own errors in scripts whose `imip` tests were lowered.
 
-use crate::script::{self, sieve_message, LexicalError, ScriptError, ScriptErrorKind};
+use crate::script::error::sieve_message;
+use crate::script::{self, LexicalError, ScriptError, ScriptErrorKind};
 use sieve::Compiler;
 
 fn error_of(source: &str) -> ScriptError {
@@ -355,4 +356,20 @@ fn key_list_too_long_to_lower() {
         keys(100)
     );
     assert!(script::compile(&Compiler::new(), &source).is_ok());
+}
+
+/// The example of the module documentation.
+#[test]
+fn module_example() -> Result<(), Box<dyn std::error::Error>> {
+    use crate::script::{compile, Item};
+    use sieve::Compiler;
+
+    let script = "require [\"imip\", \"fileinto\"];\n\
+                  if imip :matches :method \"*\" { fileinto \"Calendar/${1}\"; }";
+    let compiled = compile(&Compiler::new(), script)?;
+    assert!(compiled.lowered && compiled.items.contains(Item::Method));
+
+    let error = compile(&Compiler::new(), "if imip :present { keep; }").err();
+    assert_eq!(error.map(|error| (error.line, error.column)), Some((1, 4)));
+    Ok(())
 }

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::script::{self, sieve_message, ScriptError};
+use crate::script::error::sieve_message;
+use crate::script::{self, ScriptError};
 use sieve::compiler::CompileError;
 use sieve::Compiler;
 

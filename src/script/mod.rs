@@ -21,21 +21,11 @@
 //!   `require` to its block; `ihave` is not consulted);
 //! - in a script with `imip` tests, a quoted string ending in an escaped
 //!   backslash is refused, because sieve-rs 0.7.3 does not end it there;
-//! - any spelling of [`RESERVED_STEM`] is refused in every script.
+//! - any spelling of the reserved stem (`reserved.rs`) is refused in every
+//!   script.
 //!
-//! ```
-//! use sieve::Compiler;
-//! use sieve_imip::script::{compile, Item};
-//!
-//! let script = "require [\"imip\", \"fileinto\"];\n\
-//!               if imip :matches :method \"*\" { fileinto \"Calendar/${1}\"; }";
-//! let compiled = compile(&Compiler::new(), script)?;
-//! assert!(compiled.lowered && compiled.items.contains(Item::Method));
-//!
-//! let error = compile(&Compiler::new(), "if imip :present { keep; }").err();
-//! assert_eq!(error.map(|error| (error.line, error.column)), Some((1, 4)));
-//! # Ok::<(), sieve_imip::script::ScriptError>(())
-//! ```
+//! (The test `module_example` in `compile_error_tests.rs` compiles a
+//! script and shows an error position.)
 
 #[cfg(test)]
 mod compile_error_tests;
@@ -56,10 +46,10 @@ mod syntax;
 use sieve::compiler::{CompileError, ErrorType};
 use sieve::{Compiler, Sieve};
 
-pub use error::{sieve_message, LexicalError, ScriptError, ScriptErrorKind};
-pub use item::{Item, ItemSet, MULTI_VALUE_SLOTS};
+pub use error::{LexicalError, ScriptError, ScriptErrorKind};
+pub use item::{Item, ItemSet};
 pub use position::normalize_sieve_position;
-pub use reserved::{ReservedNames, RESERVED_STEM};
+pub use reserved::ReservedNames;
 
 use lower::Lowering;
 use position::{author_position, sieve_offset};
@@ -84,7 +74,9 @@ impl std::fmt::Debug for CompiledParts {
     }
 }
 
-/// A script checked and lowered by the front-end, not yet compiled.
+/// A script checked and lowered by the front-end, not yet compiled: what
+/// the tests look at between the two.
+#[cfg(test)]
 #[derive(Debug, Clone)]
 pub struct PreparedScript {
     original: String,
@@ -92,6 +84,7 @@ pub struct PreparedScript {
     items: ItemSet,
 }
 
+#[cfg(test)]
 impl PreparedScript {
     /// The text to give sieve-rs: the lowered script, or the author's own
     /// text when it has no `imip` test.
@@ -126,23 +119,10 @@ impl PreparedScript {
             None => normalize_sieve_position(line, pos),
         }
     }
-
-    /// The author's 1-based (line, column) of a sieve-rs error on
-    /// [`PreparedScript::sieve_text`], pointing an unknown command at the
-    /// command itself rather than at its enclosing block.
-    pub fn locate_sieve_error(&self, error: &CompileError) -> (usize, usize) {
-        let text = self.sieve_text();
-        match located_offset(text, error) {
-            Some(offset) => match &self.lowering {
-                Some(lowering) => author_position(&self.original, lowering.map.to_original(offset)),
-                None => author_position(text, offset),
-            },
-            None => self.map_position(error.line_num(), error.line_pos()),
-        }
-    }
 }
 
 /// Front-end alone: check and lower `source`, without sieve-rs.
+#[cfg(test)]
 pub fn prepare(source: &str) -> Result<PreparedScript, ScriptError> {
     let lowering = front_end(source)?;
     let items = lowering

@@ -63,6 +63,7 @@ impl ReservedNames {
     /// The name holding a single-valued item (`:method`, `:risk`, and the
     /// flags `:present` and `:suspicious`, which hold "1" or nothing).
     /// For a multi-valued item this is the stem its slot names extend.
+    #[cfg(test)]
     pub fn value(&self, item: Item) -> String {
         self.value_name(item).to_owned()
     }
@@ -75,6 +76,7 @@ impl ReservedNames {
     /// The name of slot `n` (1-based, `1..=item.slots()`) of an item; slot 1
     /// of a single-valued item is its [`ReservedNames::value`]. An `n` out of
     /// range gives a name nothing reads.
+    #[cfg(test)]
     pub fn slot(&self, item: Item, n: usize) -> String {
         match self.slot_name(item, n) {
             Some(name) => name.to_owned(),
@@ -91,6 +93,7 @@ impl ReservedNames {
 
     /// The name holding the number of values of an item, which `:count`
     /// compares.
+    #[cfg(test)]
     pub fn count(&self, item: Item) -> String {
         self.count_name(item).to_owned()
     }

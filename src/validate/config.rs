@@ -24,8 +24,7 @@ pub const MAX_WEIGHT: u32 = 100;
 /// Validation configuration. `Send + Sync`; build it once, share it.
 ///
 /// ```
-/// use sieve_imip::finding::Reason;
-/// use sieve_imip::validate::Config;
+/// use sieve_imip::{Config, Reason};
 ///
 /// let config = Config::builder()
 ///     .recipient("jane@example.com")
@@ -37,7 +36,7 @@ pub const MAX_WEIGHT: u32 = 100;
 ///
 /// let from_file = Config::from_toml("suspicious_threshold = 60\n[weights]\nfar-future = 5\n")?;
 /// assert_eq!(from_file.weight(Reason::FarFuture), 5);
-/// # Ok::<(), sieve_imip::validate::ConfigError>(())
+/// # Ok::<(), sieve_imip::ConfigError>(())
 /// ```
 #[derive(Clone)]
 pub struct Config {

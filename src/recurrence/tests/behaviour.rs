@@ -1,8 +1,10 @@
 //! Time zones, all-day values, hostile rules and the risk findings.
 
-use crate::calendar::{DateValue, Observance, ObservanceKind, TimeZoneDefinition};
+use crate::calendar::values::ObservanceKind;
+use crate::calendar::{DateValue, Observance, TimeZoneDefinition};
 use crate::finding::Reason;
-use crate::recurrence::{risk_findings, Evaluation, InstanceCount, RecurrenceThresholds};
+use crate::recurrence::series::Evaluation;
+use crate::recurrence::{risk_findings, InstanceCount, RecurrenceThresholds};
 use chrono::Duration;
 
 use super::support::{at, value, SeriesCase};

@@ -3,7 +3,8 @@
 //! rule part), on 10,000 random rules over all FREQ values and rule parts.
 
 use crate::calendar::DateValue;
-use crate::recurrence::{parse_recur, Frequency, InstanceCount, Recur};
+use crate::recurrence::parse::{parse_recur, Frequency, Recur};
+use crate::recurrence::InstanceCount;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

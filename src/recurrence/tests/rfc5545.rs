@@ -429,3 +429,30 @@ fn sub_daily() {
         );
     }
 }
+
+/// The example of the module documentation.
+#[test]
+fn module_example() {
+    use crate::calendar::DateValue;
+    use crate::recurrence::{evaluate, EvalOptions, InstanceCount, Series};
+
+    let dtstart = DateValue {
+        value: "20260105T090000Z".into(),
+        ..Default::default()
+    };
+    let rrules = vec!["FREQ=DAILY;COUNT=1000000000".to_string()];
+    let series = Series {
+        dtstart: &dtstart,
+        dtend: None,
+        duration: Some("PT30M"),
+        rrules: &rrules,
+        rdates: &[],
+        exdates: &[],
+    };
+    let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let profile = evaluate(&series, &EvalOptions::new(now)).profile.unwrap();
+    assert_eq!(profile.instances_total, InstanceCount::Exact(1_000_000_000));
+    assert_eq!(profile.instances_in_horizon, 361);
+}

@@ -2,7 +2,8 @@
 //! tests: the owned values a `Series` borrows, built one part at a time.
 
 use crate::calendar::{DateValue, TimeZoneDefinition};
-use crate::recurrence::{evaluate, EvalOptions, Evaluation, Series};
+use crate::recurrence::series::Evaluation;
+use crate::recurrence::{evaluate, EvalOptions, Series};
 use chrono::{DateTime, Duration, Utc};
 
 /// An RFC 3339 time as UTC.
