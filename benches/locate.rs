@@ -105,7 +105,7 @@ fn run_to_end(runtime: &Runtime, raw: &[u8], script: &Arc<Sieve>, env: Option<&s
     let normalized = normalize_line_endings(raw);
     let mut context = runtime.filter(normalized.as_ref());
     if let Some(name) = env {
-        let present = locate_imip(context.message()).is_imip();
+        let present = locate_imip(context.message()).object.is_some();
         context.set_env_variable(name.to_owned(), if present { "1" } else { "" });
     }
     let mut input = Input::script("bench", script.clone());

@@ -68,11 +68,6 @@ pub struct CandidateCopy {
 }
 
 impl Located {
-    /// Whether the message carries an iMIP object (the `imip :present` answer).
-    pub fn is_imip(&self) -> bool {
-        self.object.is_some()
-    }
-
     /// The effective METHOD of the object, if there is one.
     pub fn method(&self) -> Option<&str> {
         self.object

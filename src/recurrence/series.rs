@@ -47,6 +47,7 @@ pub struct EvalOptions<'a> {
 
 impl EvalOptions<'_> {
     /// Options with the default horizon and no VTIMEZONE.
+    #[cfg(any(test, feature = "internals"))]
     pub fn new(now: DateTime<Utc>) -> EvalOptions<'static> {
         EvalOptions {
             now,
