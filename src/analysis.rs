@@ -199,9 +199,4 @@ impl Analysis {
     pub fn is_suspicious(&self) -> bool {
         self.suspicious
     }
-
-    /// The report `analyze --json` prints for this analysis, under `name`.
-    pub fn report<'a>(&'a self, name: &'a str) -> crate::report::Report<'a> {
-        crate::report::Report::new(name, self)
-    }
 }

@@ -6,6 +6,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
+use sieve_imip::report::Report;
 use sieve_imip::{Analysis, Config};
 
 struct Row {
@@ -75,7 +76,7 @@ fn corpus_matches_manifest() {
         let (imip, method, component, located_by, part, reasons) =
             match analyse_file(&dir.join(&row.file)) {
                 Ok(analysis) => {
-                    let report = analysis.report(&row.file);
+                    let report = Report::new(&row.file, &analysis);
                     let mut reasons: Vec<&str> =
                         report.findings.iter().map(|f| f.reason.as_str()).collect();
                     reasons.sort_unstable();
