@@ -13,6 +13,7 @@
 //!   redirect, header edits);
 //! - `items.rs`: the bridge from the analysis to the reserved items.
 
+mod chain;
 mod events;
 mod host;
 mod items;
@@ -161,27 +162,35 @@ impl Engine {
         let mut context = self.runtime.filter(&raw);
         apply_envelope(&mut context, envelope)?;
 
-        let mut analysis = None;
-        if script.uses_imip() {
-            if !is_rfc5322(context.message()) {
-                return Ok(Outcome::kept_after(
-                    Failure::UnparsableMessage {
-                        detail: "the message could not be parsed as RFC 5322 mail, so the imip test cannot be answered".into(),
-                    },
-                    Vec::new(),
-                    None,
-                ));
-            }
-            match self.analyse(&context, script.items, None, envelope.to.as_deref()) {
-                Ok(done) => {
-                    fill_items(&mut context, &done, script.items);
-                    analysis = Some(done);
-                }
-                Err(failure) => return Ok(Outcome::kept_after(failure, Vec::new(), None)),
-            }
+        let analysis = match self.analysis_for(&context, script.items, envelope) {
+            Ok(analysis) => analysis,
+            Err(failure) => return Ok(Outcome::kept_after(failure, Vec::new(), None)),
+        };
+        if let Some(done) = &analysis {
+            fill_items(&mut context, done, script.items);
         }
-
         Ok(self.drive(script, &raw, envelope, &mut context, analysis))
+    }
+
+    /// The analysis `items` need, or `None` for a script without `imip`;
+    /// a message that is not RFC 5322 mail, or an analysis that fails, is a
+    /// failure that keeps the message.
+    fn analysis_for(
+        &self,
+        context: &sieve::Context<'_>,
+        items: ItemSet,
+        envelope: &Envelope,
+    ) -> Result<Option<Analysis>, Failure> {
+        if items.is_empty() {
+            return Ok(None);
+        }
+        if !is_rfc5322(context.message()) {
+            return Err(Failure::UnparsableMessage {
+                detail: "the message could not be parsed as RFC 5322 mail, so the imip test cannot be answered".into(),
+            });
+        }
+        self.analyse(context, items, None, envelope.to.as_deref())
+            .map(Some)
     }
 
     /// Analyse the message as deep as `items` need, extending `previous`.

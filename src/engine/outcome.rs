@@ -224,6 +224,26 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The same failure, saying it happened in script `index` (0-based) of
+    /// a chain of `total`.
+    pub(super) fn in_script(self, index: usize, total: usize) -> Failure {
+        let place =
+            |detail: String| format!("script {} of {total}: {detail}", index.saturating_add(1));
+        match self {
+            Failure::RuntimeError { detail } => Failure::RuntimeError {
+                detail: place(detail),
+            },
+            Failure::AnalysisFailed { detail } => Failure::AnalysisFailed {
+                detail: place(detail),
+            },
+            Failure::UnparsableMessage { detail } => Failure::UnparsableMessage {
+                detail: place(detail),
+            },
+        }
+    }
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.kind(), self.detail())
