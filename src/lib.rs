@@ -39,6 +39,7 @@
 
 pub(crate) mod analysis;
 pub(crate) mod calendar;
+pub mod deliver;
 pub(crate) mod engine;
 pub(crate) mod finding;
 #[doc(hidden)] // pub(crate) once the header tests are unit tests

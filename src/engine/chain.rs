@@ -62,7 +62,8 @@ impl Engine {
         let mut merged = Merged::default();
         let mut current: Cow<'_, [u8]> = Cow::Borrowed(raw.as_ref());
         let mut internal_flags = None;
-        let mut keep: Option<Vec<String>> = None;
+        // An empty chain keeps, as a script that does nothing does.
+        let mut keep: Option<Vec<String>> = Some(Vec::new());
         for (index, script) in scripts.iter().enumerate() {
             let mut context = self.runtime.filter(&current);
             apply_envelope(&mut context, envelope)?;

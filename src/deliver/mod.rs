@@ -1,0 +1,312 @@
+//! A local delivery agent: one message, a chain of scripts, and the
+//! actions carried out on a Maildir and a sendmail-compatible command, the
+//! way `dovecot-lda` does for Pigeonhole.
+//!
+//! Nothing is lost: a script that cannot run, an analysis that fails, a
+//! folder that cannot be used or a redirect that cannot be sent leaves the
+//! message in INBOX with the reason in the log line; a write that fails
+//! undoes what this delivery stored and asks the MTA to retry
+//! ([`Status::TemporaryFailure`], exit code 75), so a retry never doubles a
+//! message.
+
+mod maildir;
+mod sendmail;
+
+use std::path::PathBuf;
+
+pub use maildir::{info_flags, Maildir, StoreError};
+pub use sendmail::{Sendmail, SendmailError};
+
+use crate::engine::{Action, CompiledScript, Engine, Envelope, Outcome};
+
+/// sendmail-style exit code for a message the MTA should retry later.
+pub const EX_TEMPFAIL: i32 = 75;
+/// sendmail-style exit code for a message refused for good (bounced).
+pub const EX_NOPERM: i32 = 77;
+
+/// Where and how messages are delivered.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The user's Maildir; its root is INBOX.
+    pub maildir: Maildir,
+    /// Create a missing folder for every `fileinto`, not only with `:create`.
+    pub create_folders: bool,
+    /// The command `redirect` and `vacation` go through; without one they
+    /// cannot be sent, and the message is kept in INBOX instead.
+    pub sendmail: Option<Sendmail>,
+}
+
+/// How one delivery ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Stored, sent or discarded as the scripts said (exit code 0).
+    Delivered,
+    /// The scripts refused the message (`reject`/`ereject`; exit code 77);
+    /// the reason goes back to the sender.
+    Rejected(String),
+    /// Storing failed; nothing of this delivery was left behind, and the
+    /// MTA should retry (exit code 75).
+    TemporaryFailure(String),
+}
+
+impl Status {
+    /// The sendmail-style exit code: 0, [`EX_NOPERM`] or [`EX_TEMPFAIL`].
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Status::Delivered => 0,
+            Status::Rejected(_) => EX_NOPERM,
+            Status::TemporaryFailure(_) => EX_TEMPFAIL,
+        }
+    }
+}
+
+/// What one delivery did.
+#[derive(Debug, Clone)]
+pub struct DeliveryReport {
+    /// How it ended.
+    pub status: Status,
+    /// The files stored, with the folder each went to (`INBOX` for keep).
+    pub stored: Vec<(String, PathBuf)>,
+    /// Addresses the message or a reply was sent to.
+    pub sent: Vec<String>,
+    /// Why something was not done as the scripts said (a failed script, a
+    /// folder kept in INBOX instead, a redirect that could not be sent).
+    pub notes: Vec<String>,
+    /// The outcome of the script chain.
+    pub outcome: Outcome,
+}
+
+impl DeliveryReport {
+    /// One line for the log: message-id, status, actions, and what the
+    /// `imip` analysis found.
+    pub fn log_line(&self, message_id: Option<&str>) -> String {
+        let actions: Vec<String> = self
+            .outcome
+            .actions
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let mut line = format!(
+            "message-id={} status={} actions=[{}]",
+            message_id.unwrap_or("-"),
+            match &self.status {
+                Status::Delivered => "delivered".to_owned(),
+                Status::Rejected(_) => "rejected".to_owned(),
+                Status::TemporaryFailure(_) => "deferred".to_owned(),
+            },
+            actions.join("; ")
+        );
+        match &self.outcome.analysis {
+            Some(analysis) if analysis.is_imip() => {
+                let mut reasons: Vec<&str> = analysis
+                    .findings()
+                    .iter()
+                    .map(|finding| finding.reason.as_str())
+                    .collect();
+                reasons.dedup();
+                line.push_str(&format!(
+                    " imip=yes method={} risk={} reasons={}",
+                    analysis.method().unwrap_or("-"),
+                    analysis.risk(),
+                    if reasons.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        reasons.join(",")
+                    }
+                ));
+            }
+            Some(_) => line.push_str(" imip=no"),
+            None => {}
+        }
+        let failure = self
+            .outcome
+            .failure
+            .as_ref()
+            .map(|failure| format!("{failure}; message kept"));
+        for note in self.notes.iter().chain(failure.iter()) {
+            line.push_str(&format!(" note=\"{}\"", note.replace('"', "'")));
+        }
+        if let Status::Rejected(reason) | Status::TemporaryFailure(reason) = &self.status {
+            line.push_str(&format!(" reason=\"{}\"", reason.replace('"', "'")));
+        }
+        line
+    }
+}
+
+impl Delivery {
+    /// Run `chain` on `message` for `envelope` and carry out its actions.
+    pub fn deliver(
+        &self,
+        engine: &Engine,
+        chain: &[&CompiledScript],
+        message: &[u8],
+        envelope: &Envelope,
+    ) -> DeliveryReport {
+        let message = without_mbox_from_line(message);
+        let mut notes = Vec::new();
+        let outcome = match engine.run_chain(chain, message, envelope) {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                notes.push(format!("{error}; the scripts did not run"));
+                Outcome {
+                    actions: vec![Action::Keep { flags: Vec::new() }],
+                    failure: None,
+                    abandoned: Vec::new(),
+                    edited_message: None,
+                    analysis: None,
+                }
+            }
+        };
+        let mut report = DeliveryReport {
+            status: Status::Delivered,
+            stored: Vec::new(),
+            sent: Vec::new(),
+            notes,
+            outcome,
+        };
+        self.carry_out(&mut report, message, envelope);
+        report
+    }
+
+    fn carry_out(&self, report: &mut DeliveryReport, original: &[u8], envelope: &Envelope) {
+        let actions = report.outcome.actions.clone();
+        if let Some(reason) = actions.iter().find_map(|action| match action {
+            Action::Reject { reason, .. } => Some(reason.clone()),
+            _ => None,
+        }) {
+            report.status = Status::Rejected(reason);
+            return;
+        }
+        let edited = report.outcome.edited_message.clone();
+        let message = edited.as_deref().unwrap_or(original);
+        let mut keep_in_inbox = false;
+        for action in &actions {
+            let result = match action {
+                Action::Keep { flags } => self.store(report, None, flags, message, false),
+                Action::FileInto {
+                    folder,
+                    flags,
+                    create,
+                    ..
+                } => {
+                    match self.store(report, Some(folder), flags, message, *create) {
+                        Err(StoreError::InvalidFolder(_) | StoreError::NoSuchFolder(_)) => {
+                            // The script's folder cannot be used: the
+                            // message goes to INBOX rather than nowhere.
+                            report.notes.push(format!(
+                                "fileinto {folder:?} kept in INBOX: {}",
+                                self.why_not(folder, *create)
+                            ));
+                            self.store(report, None, flags, message, false)
+                        }
+                        other => other,
+                    }
+                }
+                Action::Redirect { address, .. } => {
+                    let from = envelope.from.as_deref().unwrap_or("");
+                    if let Err(why) = self.send(report, from, address, message) {
+                        report
+                            .notes
+                            .push(format!("redirect to {address:?} not sent: {why}"));
+                        keep_in_inbox = true;
+                    }
+                    Ok(())
+                }
+                Action::Vacation { to, message: reply } => {
+                    // RFC 3834: automatic replies go out with a null sender.
+                    if let Err(why) = self.send(report, "", to, reply.as_bytes()) {
+                        report
+                            .notes
+                            .push(format!("vacation reply to {to:?} not sent: {why}"));
+                    }
+                    Ok(())
+                }
+                Action::Notify { method, .. } => {
+                    report
+                        .notes
+                        .push(format!("notify {method:?} is not carried out by deliver"));
+                    Ok(())
+                }
+                Action::Discard | Action::EditHeader { .. } | Action::Error { .. } => Ok(()),
+                Action::Reject { .. } => Ok(()),
+            };
+            if let Err(error) = result {
+                self.undo(report, error);
+                return;
+            }
+        }
+        let stored_in_inbox = report.stored.iter().any(|(folder, _)| folder == "INBOX");
+        if keep_in_inbox && !stored_in_inbox {
+            if let Err(error) = self.store(report, None, &[], message, false) {
+                self.undo(report, error);
+            }
+        }
+    }
+
+    fn why_not(&self, folder: &str, create: bool) -> String {
+        match self.maildir.folder_path(Some(folder)) {
+            Err(error) => error.to_string(),
+            Ok(_) if !(create || self.create_folders) => {
+                StoreError::NoSuchFolder(folder.to_owned()).to_string()
+            }
+            Ok(_) => "it could not be created".to_owned(),
+        }
+    }
+
+    fn store(
+        &self,
+        report: &mut DeliveryReport,
+        folder: Option<&str>,
+        flags: &[String],
+        message: &[u8],
+        create: bool,
+    ) -> Result<(), StoreError> {
+        let path = self
+            .maildir
+            .store(folder, flags, message, create || self.create_folders)?;
+        let name = match folder {
+            Some(name) if !name.eq_ignore_ascii_case("INBOX") => name.to_owned(),
+            _ => "INBOX".to_owned(),
+        };
+        report.stored.push((name, path));
+        Ok(())
+    }
+
+    fn send(
+        &self,
+        report: &mut DeliveryReport,
+        sender: &str,
+        recipient: &str,
+        message: &[u8],
+    ) -> Result<(), String> {
+        let Some(sendmail) = &self.sendmail else {
+            return Err("no sendmail command is configured (--sendmail)".to_owned());
+        };
+        sendmail
+            .send(sender, recipient, message)
+            .map_err(|error| error.to_string())?;
+        report.sent.push(recipient.to_owned());
+        Ok(())
+    }
+
+    /// A write failed: remove what this delivery stored, so the MTA's retry
+    /// stores the message once.
+    fn undo(&self, report: &mut DeliveryReport, error: StoreError) {
+        for (_, path) in report.stored.drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
+        report.status = Status::TemporaryFailure(error.to_string());
+    }
+}
+
+/// The message without the `From ` line an MTA may put before it (mbox
+/// style, e.g. Postfix's `mailbox_command` with the F flag).
+fn without_mbox_from_line(message: &[u8]) -> &[u8] {
+    if !message.starts_with(b"From ") {
+        return message;
+    }
+    match message.iter().position(|&byte| byte == b'\n') {
+        Some(end) => message.get(end.saturating_add(1)..).unwrap_or_default(),
+        None => message,
+    }
+}
