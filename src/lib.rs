@@ -28,7 +28,8 @@
 //! [`message`] (finding the iMIP object), [`calendar`] (the iTIP model),
 //! [`recurrence`] (recurrence risk), [`validate`] (findings and risk),
 //! [`analysis`] (running the stages for one message) and [`engine`]
-//! (driving sieve-rs).
+//! (driving sieve-rs). Below the stages, `syntax` holds the iCalendar
+//! content-line scanner that locating and the calendar stage share.
 
 pub mod analysis;
 pub mod calendar;
@@ -39,6 +40,7 @@ pub mod message;
 pub mod recurrence;
 pub mod report;
 pub mod script;
+pub(crate) mod syntax;
 pub mod validate;
 
 pub use analysis::{Analysis, Depth};
