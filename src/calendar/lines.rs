@@ -355,6 +355,7 @@ pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> 
 }
 
 /// What the outline keeps about an open component.
+#[derive(Debug, Clone, Copy, Default)]
 struct Opened {
     line: usize,
     start: usize,

@@ -347,14 +347,21 @@ pub(crate) fn strip_prefix_ignore_case<'a>(line: &'a str, prefix: &str) -> Optio
 
 /// The components open at a line, outermost first, as BEGIN and END lines
 /// open and close them; each carries what its reader keeps about it.
+///
+/// The first few levels are kept in place, so that following the nesting
+/// of a real object (3 deep) allocates nothing.
 #[derive(Debug)]
 pub(crate) struct OpenComponents<'a, T> {
-    open: Vec<OpenComponent<'a, T>>,
+    shallow: [OpenComponent<'a, T>; KEPT_IN_PLACE],
+    deeper: Vec<OpenComponent<'a, T>>,
+    len: usize,
     calendars_begun: usize,
 }
 
+const KEPT_IN_PLACE: usize = 8;
+
 /// One open component.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct OpenComponent<'a, T> {
     pub(crate) name: &'a str,
     /// Whether this is the text's first VCALENDAR.
@@ -362,48 +369,59 @@ pub(crate) struct OpenComponent<'a, T> {
     pub(crate) data: T,
 }
 
-impl<'a, T> Default for OpenComponents<'a, T> {
+impl<'a, T: Copy + Default> Default for OpenComponents<'a, T> {
     fn default() -> Self {
         OpenComponents {
-            open: Vec::new(),
+            shallow: [OpenComponent::default(); KEPT_IN_PLACE],
+            deeper: Vec::new(),
+            len: 0,
             calendars_begun: 0,
         }
     }
 }
 
-impl<'a, T> OpenComponents<'a, T> {
+impl<'a, T: Copy + Default> OpenComponents<'a, T> {
     /// A BEGIN line: `name` opens inside the innermost open component.
     pub(crate) fn begin(&mut self, name: &'a str, data: T) {
         let is_calendar = name.eq_ignore_ascii_case("VCALENDAR");
         if is_calendar {
             self.calendars_begun = self.calendars_begun.saturating_add(1);
         }
-        self.open.push(OpenComponent {
+        let opened = OpenComponent {
             name,
             first_calendar: is_calendar && self.calendars_begun == 1,
             data,
-        });
+        };
+        match self.shallow.get_mut(self.len) {
+            Some(slot) => *slot = opened,
+            None => self.deeper.push(opened),
+        }
+        self.len = self.len.saturating_add(1);
     }
 
     /// Where an `END:name` line closes: the innermost open component of that
     /// name (case-insensitive), with all inside it; `None` when none is open.
     pub(crate) fn closed_by(&self, name: &str) -> Option<usize> {
-        self.open
+        let from_innermost = self
             .iter()
-            .rposition(|component| component.name.eq_ignore_ascii_case(name))
+            .rev()
+            .position(|component| component.name.eq_ignore_ascii_case(name))?;
+        Some(self.len.saturating_sub(from_innermost).saturating_sub(1))
     }
 
     /// An END line: closes what [`OpenComponents::closed_by`] names, or
     /// nothing.
     pub(crate) fn end(&mut self, name: &str) {
         if let Some(depth) = self.closed_by(name) {
-            self.open.truncate(depth);
+            self.truncate(depth);
         }
     }
 
     /// Closes the component at `depth` and all inside it.
     pub(crate) fn truncate(&mut self, depth: usize) {
-        self.open.truncate(depth);
+        self.len = self.len.min(depth);
+        self.deeper
+            .truncate(self.len.saturating_sub(KEPT_IN_PLACE));
     }
 
     /// Whether a property line here is a calendar property, such as METHOD.
@@ -414,13 +432,13 @@ impl<'a, T> OpenComponents<'a, T> {
     /// no calendar, so a METHOD there, or inside a VEVENT, is not the
     /// object's METHOD.
     pub(crate) fn holds_calendar_properties(&self) -> bool {
-        matches!(self.open.as_slice(), [only] if only.first_calendar)
+        self.len == 1 && self.shallow.first().is_some_and(|only| only.first_calendar)
     }
 
     /// Whether the first VCALENDAR has begun and ended, so that no later
     /// line can hold its properties.
     pub(crate) fn first_calendar_closed(&self) -> bool {
-        self.calendars_begun > 0 && !self.open.first().is_some_and(|outer| outer.first_calendar)
+        self.calendars_begun > 0 && !self.first().is_some_and(|outer| outer.first_calendar)
     }
 
     /// How many VCALENDAR components have begun.
@@ -429,31 +447,40 @@ impl<'a, T> OpenComponents<'a, T> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.open.len()
+        self.len
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.open.is_empty()
+        self.len == 0
     }
 
     pub(crate) fn get(&self, depth: usize) -> Option<&OpenComponent<'a, T>> {
-        self.open.get(depth)
+        if depth >= self.len {
+            return None;
+        }
+        match depth.checked_sub(KEPT_IN_PLACE) {
+            None => self.shallow.get(depth),
+            Some(deeper) => self.deeper.get(deeper),
+        }
     }
 
     pub(crate) fn first(&self) -> Option<&OpenComponent<'a, T>> {
-        self.open.first()
+        self.get(0)
     }
 
     pub(crate) fn last(&self) -> Option<&OpenComponent<'a, T>> {
-        self.open.last()
+        self.get(self.len.checked_sub(1)?)
     }
 
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &OpenComponent<'a, T>> {
-        self.open.iter()
+        let shallow = self.shallow.get(..self.len.min(KEPT_IN_PLACE)).unwrap_or_default();
+        shallow.iter().chain(self.deeper.iter())
     }
 
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut OpenComponent<'a, T>> {
-        self.open.iter_mut()
+        let in_place = self.len.min(KEPT_IN_PLACE);
+        let shallow = self.shallow.get_mut(..in_place).unwrap_or_default();
+        shallow.iter_mut().chain(self.deeper.iter_mut())
     }
 }
 
@@ -529,6 +556,16 @@ mod tests {
                     METHOD:C\nEND:VCALENDAR\nBEGIN:VCALENDAR\nMETHOD:D\nEND:VCALENDAR\n";
         let mut open = OpenComponents::default();
         let mut counted = Vec::new();
+        let deep = "BEGIN:A\n".repeat(20) + &"END:A\n".repeat(20);
+        for line in ContentLines::new(&deep) {
+            match LineKind::of(line.head) {
+                LineKind::Begin(name) => open.begin(name, ()),
+                LineKind::End(name) => open.end(name),
+                LineKind::Property(_) => {}
+            }
+            assert!(open.len() <= 20);
+        }
+        assert!(open.is_empty() && open.iter().next().is_none());
         for line in ContentLines::new(text) {
             match LineKind::of(line.head) {
                 LineKind::Begin(name) => open.begin(name, ()),
