@@ -28,18 +28,13 @@ pub(crate) const NESTING_HARD_CAP: usize = 64;
 /// text ending with a break ends with an empty line.
 #[derive(Debug, Clone)]
 pub(crate) struct PhysicalLines<'a> {
-    /// What is left of the piece before the next LF, CR-separated lines.
-    piece: Option<&'a str>,
-    /// The text after that LF; `None` once the last piece is taken.
+    /// The text after the last line break taken; `None` after the last line.
     rest: Option<&'a str>,
 }
 
 impl<'a> PhysicalLines<'a> {
     pub(crate) fn new(text: &'a str) -> PhysicalLines<'a> {
-        PhysicalLines {
-            piece: None,
-            rest: Some(text),
-        }
+        PhysicalLines { rest: Some(text) }
     }
 }
 
@@ -47,30 +42,18 @@ impl<'a> Iterator for PhysicalLines<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        loop {
-            if let Some(piece) = self.piece {
-                // A bare CR is rare: the text is searched for LF (memchr),
-                // and only the piece before it for CR.
-                return Some(match piece.split_once('\r') {
-                    Some((line, more)) => {
-                        self.piece = Some(more);
-                        line
-                    }
-                    None => {
-                        self.piece = None;
-                        piece
-                    }
-                });
-            }
-            let rest = self.rest.take()?;
-            self.piece = Some(match rest.split_once('\n') {
-                Some((piece, more)) => {
-                    self.rest = Some(more);
-                    piece.strip_suffix('\r').unwrap_or(piece)
-                }
-                None => rest,
-            });
-        }
+        let rest = self.rest?;
+        let Some(end) = memchr::memchr2(b'\r', b'\n', rest.as_bytes()) else {
+            self.rest = None;
+            return Some(rest);
+        };
+        let line_break = if rest.as_bytes().get(end..end.saturating_add(2)) == Some(b"\r\n") {
+            2
+        } else {
+            1
+        };
+        self.rest = rest.get(end.saturating_add(line_break)..);
+        rest.get(..end)
     }
 }
 
@@ -292,23 +275,40 @@ pub(crate) enum LineKind<'a> {
 
 impl<'a> LineKind<'a> {
     pub(crate) fn of(line: &'a str) -> LineKind<'a> {
-        if let Some(name) = strip_prefix_ignore_case(line, "BEGIN:") {
-            return LineKind::Begin(name.trim());
-        }
-        if let Some(name) = strip_prefix_ignore_case(line, "END:") {
-            return LineKind::End(name.trim());
+        // Most lines are properties: the first octet rules BEGIN and END out.
+        match line.as_bytes().first() {
+            Some(b'B' | b'b') => {
+                if let Some(name) = strip_prefix_ignore_case(line, "BEGIN:") {
+                    return LineKind::Begin(trimmed(name));
+                }
+            }
+            Some(b'E' | b'e') => {
+                if let Some(name) = strip_prefix_ignore_case(line, "END:") {
+                    return LineKind::End(trimmed(name));
+                }
+            }
+            _ => {}
         }
         // Only the name is scanned: a long value need not be.
         let name_end = line
             .bytes()
             .position(|byte| byte == b':' || byte == b';')
             .unwrap_or(line.len());
-        LineKind::Property(line.get(..name_end).unwrap_or_default().trim())
+        LineKind::Property(trimmed(line.get(..name_end).unwrap_or_default()))
     }
 
     /// Whether this is the property `name`.
     pub(crate) fn is_property(&self, name: &str) -> bool {
         matches!(self, LineKind::Property(own) if own.eq_ignore_ascii_case(name))
+    }
+}
+
+/// `text` without white space at either end (Unicode's, as `str::trim`),
+/// looked at only when an end is not a visible ASCII character.
+fn trimmed(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
     }
 }
 
