@@ -10,6 +10,11 @@
 //!
 //! Work is bounded: the field body is limited to [`MAX_FIELD_LEN`] bytes, every
 //! loop consumes input, and comments nest at most [`MAX_COMMENT_DEPTH`] deep.
+//!
+//! Grammar: grammar/authentication-results.abnf
+//!
+//! Its RFC 5322 rules (CFWS, FWS, quoted strings) are those of
+//! [`super::rfc5322`], read in the current dialect.
 
 use nom::character::complete::digit1;
 use nom::combinator::{cut, opt};

@@ -6,9 +6,12 @@
 //! `Authentication-Results` DKIM result to it (RFC 6008). The signature is not
 //! verified here; the receiving server did that and reported it.
 //!
-//! Grammar: `grammar/dkim-signature.abnf`. Unknown tags are ignored as RFC 6376
-//! requires; a repeated tag, a missing `d=`, `h=` or `b=`, or a malformed value
-//! of a tag read here is an error.
+//! Grammar: grammar/dkim-signature.abnf
+//!
+//! Unknown tags are ignored as RFC 6376 requires; a repeated tag, a missing
+//! `d=`, `h=` or `b=`, or a malformed value of a tag read here is an error.
+//! The RFC 5322 rules it uses (FWS, quoted strings, dot-atom-text) are those
+//! of [`super::rfc5322`].
 
 use nom::combinator::opt;
 use nom::Parser;
