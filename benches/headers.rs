@@ -10,9 +10,6 @@ use sieve_imip::headers::dkim_signature::parse_dkim_signature;
 mod vectors;
 use vectors::{GMAIL, GMAIL_DKIM_FULL_LENGTH, MICROSOFT};
 
-
-
-
 fn header_parsing(c: &mut Criterion) {
     let mut group = c.benchmark_group("header");
     group.throughput(Throughput::Elements(1));

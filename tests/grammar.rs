@@ -73,7 +73,9 @@ fn every_grammar_rule_has_a_parser_and_every_parser_its_rule() {
         .collect();
 
     assert!(
-        grammars.values().any(|grammar| !grammar.required.is_empty()),
+        grammars
+            .values()
+            .any(|grammar| !grammar.required.is_empty()),
         "no grammar rules found under grammar/*.abnf"
     );
 
@@ -144,7 +146,10 @@ fn every_grammar_rule_has_a_parser_and_every_parser_its_rule() {
             }
             let implemented = sources.iter().any(|source| {
                 source.grammars.contains(grammar_path)
-                    && source.rules.iter().any(|documented| &documented.name == name)
+                    && source
+                        .rules
+                        .iter()
+                        .any(|documented| &documented.name == name)
             });
             if !implemented {
                 problems.push(format!(
@@ -196,7 +201,10 @@ fn read_grammars(dir: &Path) -> BTreeMap<String, Grammar> {
                 .unwrap_or_default();
             let text = fs::read_to_string(file)
                 .unwrap_or_else(|err| panic!("cannot read {}: {err}", file.display()));
-            (format!("grammar/{name}"), read_grammar(&file.display().to_string(), &text))
+            (
+                format!("grammar/{name}"),
+                read_grammar(&file.display().to_string(), &text),
+            )
         })
         .collect()
 }
@@ -389,7 +397,10 @@ fn rule_lines_are_recognised() {
     assert_eq!(defined_rule("method =/ Keyword"), Some("method"));
     assert_eq!(defined_rule("   continuation = no"), None);
     assert_eq!(defined_rule("; comment = no"), None);
-    assert_eq!(documented_rule("`FWS = 1*WSP`"), Some(("FWS", "FWS = 1*WSP")));
+    assert_eq!(
+        documented_rule("`FWS = 1*WSP`"),
+        Some(("FWS", "FWS = 1*WSP"))
+    );
     assert_eq!(
         documented_rule("`method =/ x` and prose"),
         Some(("method", "method =/ x"))

@@ -19,10 +19,6 @@ use vectors::{
     RFC_6376_EXAMPLE,
 };
 
-
-
-
-
 fn parse(value: &str) -> AuthenticationResults {
     parse_authentication_results(value)
         .unwrap_or_else(|err| panic!("{value:?} should parse: {err}"))
@@ -454,8 +450,6 @@ fn random_input_never_panics() {
         let _ = parse_dkim_signature(&text);
     }
 }
-
-
 
 fn dkim(value: &str) -> DkimSignature {
     parse_dkim_signature(value).unwrap_or_else(|err| panic!("{value:?} should parse: {err}"))

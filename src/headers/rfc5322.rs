@@ -31,9 +31,9 @@ pub(crate) trait Octets<'a>: Copy {
     fn octets(self) -> &'a [u8];
     /// The text from octet `at` on; `None` past the end or, for `&str`,
     /// inside a character.
-    fn from_octet(self, at: usize) -> Option<Self>;
+    fn rest_from(self, at: usize) -> Option<Self>;
     /// The first `length` octets, under the same conditions.
-    fn up_to_octet(self, length: usize) -> Option<Self>;
+    fn first_octets(self, length: usize) -> Option<Self>;
 }
 
 impl<'a> Octets<'a> for &'a [u8] {
@@ -41,11 +41,11 @@ impl<'a> Octets<'a> for &'a [u8] {
         self
     }
 
-    fn from_octet(self, at: usize) -> Option<Self> {
+    fn rest_from(self, at: usize) -> Option<Self> {
         self.get(at..)
     }
 
-    fn up_to_octet(self, length: usize) -> Option<Self> {
+    fn first_octets(self, length: usize) -> Option<Self> {
         self.get(..length)
     }
 }
@@ -55,11 +55,11 @@ impl<'a> Octets<'a> for &'a str {
         self.as_bytes()
     }
 
-    fn from_octet(self, at: usize) -> Option<Self> {
+    fn rest_from(self, at: usize) -> Option<Self> {
         self.get(at..)
     }
 
-    fn up_to_octet(self, length: usize) -> Option<Self> {
+    fn first_octets(self, length: usize) -> Option<Self> {
         self.get(..length)
     }
 }
@@ -121,9 +121,12 @@ fn fail<I, O, E: LexicalError<I>>(rest: I, what: &'static str) -> IResult<I, O, 
 }
 
 /// The rest of `input` after `consumed` octets.
-fn advance<'a, I: Octets<'a>, E: LexicalError<I>>(input: I, consumed: usize) -> Result<I, nom::Err<E>> {
+fn advance<'a, I: Octets<'a>, E: LexicalError<I>>(
+    input: I,
+    consumed: usize,
+) -> Result<I, nom::Err<E>> {
     input
-        .from_octet(consumed)
+        .rest_from(consumed)
         .ok_or_else(|| nom::Err::Error(E::expected(input, "a whole character")))
 }
 
@@ -138,7 +141,7 @@ fn span<'a, I: Octets<'a>, E: LexicalError<I>>(
         .take_while(|&&octet| class(octet))
         .count();
     let taken = input
-        .up_to_octet(length)
+        .first_octets(length)
         .ok_or_else(|| nom::Err::Error(E::expected(input, "a whole character")))?;
     Ok((advance(input, length)?, taken))
 }
@@ -158,7 +161,7 @@ pub(crate) fn line_break<'a, I: Octets<'a>, E: LexicalError<I>>(input: I) -> IRe
         [b'\n', ..] => 1,
         _ => return fail(input, "a line break"),
     };
-    let taken = input.up_to_octet(length).unwrap_or(input);
+    let taken = input.first_octets(length).unwrap_or(input);
     Ok((advance(input, length)?, taken))
 }
 
@@ -323,7 +326,7 @@ pub(crate) fn quoted_pair<'a, I: Octets<'a>, E: LexicalError<I>>(
         [first, ..] if dialect.accepts_obsolete() && obs_qp(*first) => 1,
         _ => return dialect.reject(quoted, "a visible character after `\\`"),
     };
-    let text = quoted.up_to_octet(length).unwrap_or(quoted);
+    let text = quoted.first_octets(length).unwrap_or(quoted);
     Ok((advance(quoted, length)?, text))
 }
 
@@ -367,7 +370,12 @@ pub(crate) fn bare_quoted_string<'a, I: Octets<'a>, E: LexicalError<I>>(
         let after_space = fws::<I, E>(rest).map_or(rest, |(after, ())| after);
         let folding = rest
             .octets()
-            .get(..rest.octets().len().saturating_sub(after_space.octets().len()))
+            .get(
+                ..rest
+                    .octets()
+                    .len()
+                    .saturating_sub(after_space.octets().len()),
+            )
             .unwrap_or_default();
         content.extend(folding.iter().copied().filter(|&octet| is_wsp(octet)));
         if starts_with(after_space, b'"') {
@@ -413,7 +421,9 @@ pub(crate) fn obs_qtext(octet: u8) -> bool {
 
 /// `atext = ALPHA / DIGIT / "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "/" / "=" / "?" / "^" / "_" / %d96 / "{" / "|" / "}" / "~" / utf8-non-ascii`
 pub(crate) fn atext(octet: u8) -> bool {
-    octet.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&octet) || utf8_non_ascii(octet)
+    octet.is_ascii_alphanumeric()
+        || b"!#$%&'*+-/=?^_`{|}~".contains(&octet)
+        || utf8_non_ascii(octet)
 }
 
 /// `atom = [CFWS] 1*atext [CFWS]`
@@ -462,7 +472,7 @@ pub(crate) fn dot_atom_text<'a, I: Octets<'a>, E: LexicalError<I>>(input: I) -> 
         }
         length = length.saturating_add(1).saturating_add(label);
     }
-    let text = input.up_to_octet(length).unwrap_or(input);
+    let text = input.first_octets(length).unwrap_or(input);
     Ok((advance(input, length)?, text))
 }
 
@@ -614,11 +624,11 @@ pub(crate) fn dtext<'a, I: Octets<'a>, E: LexicalError<I>>(
             .take_while(|&&octet| (0x80..=0xbf).contains(&octet))
             .count()
             .saturating_add(1),
-        [first, ..] if matches!(first, 33..=90 | 94..=126) => 1,
+        [33..=90 | 94..=126, ..] => 1,
         _ if dialect.accepts_obsolete() => return obs_dtext(dialect, input),
         _ => return fail(input, "domain literal text"),
     };
-    let text = input.up_to_octet(length).unwrap_or(input);
+    let text = input.first_octets(length).unwrap_or(input);
     Ok((advance(input, length)?, text))
 }
 
@@ -629,7 +639,7 @@ pub(crate) fn obs_dtext<'a, I: Octets<'a>, E: LexicalError<I>>(
 ) -> IResult<I, I, E> {
     match input.octets().first() {
         Some(&octet) if obs_no_ws_ctl(octet) => {
-            let text = input.up_to_octet(1).unwrap_or(input);
+            let text = input.first_octets(1).unwrap_or(input);
             Ok((advance(input, 1)?, text))
         }
         Some(b'\\') => quoted_pair(dialect, input),

@@ -420,8 +420,7 @@ impl<'a, T: Copy + Default> OpenComponents<'a, T> {
     /// Closes the component at `depth` and all inside it.
     pub(crate) fn truncate(&mut self, depth: usize) {
         self.len = self.len.min(depth);
-        self.deeper
-            .truncate(self.len.saturating_sub(KEPT_IN_PLACE));
+        self.deeper.truncate(self.len.saturating_sub(KEPT_IN_PLACE));
     }
 
     /// Whether a property line here is a calendar property, such as METHOD.
@@ -473,7 +472,10 @@ impl<'a, T: Copy + Default> OpenComponents<'a, T> {
     }
 
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &OpenComponent<'a, T>> {
-        let shallow = self.shallow.get(..self.len.min(KEPT_IN_PLACE)).unwrap_or_default();
+        let shallow = self
+            .shallow
+            .get(..self.len.min(KEPT_IN_PLACE))
+            .unwrap_or_default();
         shallow.iter().chain(self.deeper.iter())
     }
 
@@ -583,7 +585,8 @@ mod tests {
 
     #[test]
     fn method_only_inside_the_event_is_not_the_objects() {
-        let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nMETHOD:REQUEST\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let text =
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nMETHOD:REQUEST\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let mut open = OpenComponents::default();
         for line in ContentLines::new(text) {
             match LineKind::of(line.head) {
