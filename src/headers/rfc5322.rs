@@ -196,12 +196,16 @@ pub(crate) fn cfws<'a, I: Octets<'a>, E: LexicalError<I>>(
     // Bounded: each round consumes white space or a whole comment.
     loop {
         let after_space = fws::<I, E>(rest).map_or(rest, |(after, ())| after);
-        if starts_with(after_space, b'(') {
-            let (next, ()) = comment(dialect, after_space)?;
-            rest = next;
-        } else {
-            rest = after_space;
+        rest = after_space;
+        if !starts_with(after_space, b'(') {
             break;
+        }
+        // A comment that fails without committing (the obsolete dialect)
+        // ends the CFWS before it, and what follows is left to the caller.
+        match comment(dialect, after_space) {
+            Ok((next, ())) => rest = next,
+            Err(nom::Err::Error(_)) => break,
+            Err(other) => return Err(other),
         }
     }
     if rest.octets().len() == input.octets().len() {
