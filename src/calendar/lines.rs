@@ -248,8 +248,10 @@ pub(super) struct Outline {
     pub(super) property_count: usize,
     /// Whether any line other than blank ones was seen.
     pub(super) has_content: bool,
-    /// The first METHOD line outside any component but VCALENDAR, upper-cased,
-    /// with its original line number.
+    /// The first METHOD line with a value directly inside the first
+    /// VCALENDAR (the rule locating applies too:
+    /// [`OpenComponents::holds_calendar_properties`]), upper-cased, with its
+    /// original line number.
     pub(super) method: Option<(String, usize)>,
     /// Structural problems, each with its original line number.
     pub(super) problems: Vec<(usize, String)>,
