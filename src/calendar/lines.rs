@@ -316,7 +316,7 @@ pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> 
                 );
             }
             LineKind::End(name) => close(&mut scan, &mut open, name, line_number, line_start, line),
-            LineKind::Property(name) => {
+            kind @ LineKind::Property(_) => {
                 scan.property_count = scan.property_count.saturating_add(1);
                 if !open.is_empty() && !line.as_bytes().contains(&b':') {
                     scan.tolerated.push((
@@ -325,7 +325,7 @@ pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> 
                     ));
                 }
                 if scan.method.is_none()
-                    && name.eq_ignore_ascii_case("METHOD")
+                    && kind.is_property("METHOD")
                     && open.holds_calendar_properties()
                 {
                     scan.method = method_value(line).map(|method| (method, line_number));

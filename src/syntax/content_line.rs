@@ -270,6 +270,9 @@ pub(crate) fn value(input: &str) -> &str {
 pub(crate) enum LineKind<'a> {
     Begin(&'a str),
     End(&'a str),
+    /// The whole line: its name is compared in place by
+    /// [`LineKind::is_property`], so that a line without a separator (a
+    /// long base64 line) is not scanned for one.
     Property(&'a str),
 }
 
@@ -289,17 +292,30 @@ impl<'a> LineKind<'a> {
             }
             _ => {}
         }
-        // Only the name is scanned: a long value need not be.
-        let name_end = line
-            .bytes()
-            .position(|byte| byte == b':' || byte == b';')
-            .unwrap_or(line.len());
-        LineKind::Property(trimmed(line.get(..name_end).unwrap_or_default()))
+        LineKind::Property(line)
     }
 
-    /// Whether this is the property `name`.
+    /// Whether this is the property `name`: the line starts with it, then
+    /// has nothing but white space before its first `;` or `:` or its end.
     pub(crate) fn is_property(&self, name: &str) -> bool {
-        matches!(self, LineKind::Property(own) if own.eq_ignore_ascii_case(name))
+        let LineKind::Property(line) = self else {
+            return false;
+        };
+        let line = match line.as_bytes().first() {
+            Some(first) if first.is_ascii_graphic() => line,
+            _ => line.trim_start(),
+        };
+        let Some(rest) = strip_prefix_ignore_case(line, name) else {
+            return false;
+        };
+        match rest.as_bytes().first() {
+            None | Some(b';' | b':') => true,
+            Some(next) if next.is_ascii_graphic() => false,
+            Some(_) => {
+                let rest = rest.trim_start();
+                rest.is_empty() || rest.starts_with([';', ':'])
+            }
+        }
     }
 }
 
@@ -538,11 +554,12 @@ mod tests {
     fn lenient_reading() {
         assert_eq!(LineKind::of("begin: VEVENT "), LineKind::Begin("VEVENT"));
         assert_eq!(LineKind::of("END:VEVENT"), LineKind::End("VEVENT"));
-        assert_eq!(
-            LineKind::of("METHOD ;X=1:REQUEST"),
-            LineKind::Property("METHOD")
-        );
-        assert!(LineKind::of("method").is_property("METHOD"));
+        assert!(LineKind::of("METHOD ;X=1:REQUEST").is_property("METHOD"));
+        assert!(LineKind::of(" method").is_property("METHOD"));
+        assert!(!LineKind::of("METHODS:X").is_property("METHOD"));
+        assert!(!LineKind::of("X-METHOD:X").is_property("METHOD"));
+        assert!(!LineKind::of("METH OD:X").is_property("METHOD"));
+        assert!(!LineKind::of("BEGIN:METHOD").is_property("METHOD"));
         assert_eq!(loose_value("A;X=\"a:b\": v "), Some("v"));
         assert_eq!(loose_value("A"), None);
         assert_eq!(method_value("METHOD:request"), Some("REQUEST".to_owned()));
