@@ -42,12 +42,12 @@ pub(crate) mod calendar;
 pub mod deliver;
 pub(crate) mod engine;
 pub(crate) mod finding;
-#[doc(hidden)] // pub(crate) once the header tests are unit tests
-pub mod headers;
+pub(crate) mod headers;
 pub(crate) mod message;
 pub(crate) mod recurrence;
 pub mod report;
 pub(crate) mod script;
+pub(crate) mod syntax;
 pub(crate) mod validate;
 
 /// The test helpers the integration tests use too (skips that say why).

@@ -109,7 +109,10 @@ fn one_final_keep_for_the_whole_chain() {
 #[test]
 fn fileinto_inbox_and_the_final_keep_are_one_delivery() {
     let outcome = chain(
-        &["require [\"fileinto\", \"copy\"];\nfileinto :copy \"inbox\";\n", "\n"],
+        &[
+            "require [\"fileinto\", \"copy\"];\nfileinto :copy \"inbox\";\n",
+            "\n",
+        ],
         PLAIN,
     );
     assert_eq!(outcome.actions, [keep()]);

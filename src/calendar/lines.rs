@@ -1,14 +1,15 @@
 //! Line-level work around the icalendar parser: line breaks made uniform,
 //! line numbers of the original (folded) text, and a cheap outline of the
-//! BEGIN/END structure taken before the parser sees anything.
+//! BEGIN/END structure taken before the parser sees anything. Lines are read
+//! by the scanner locating uses too ([`crate::syntax::content_line`]).
 
 use std::ops::Range;
 
-/// Deeper nesting than this is refused whatever the configuration says: the
-/// icalendar parser recurses once per level, and a stack overflow aborts the
-/// process (no `catch_unwind` can stop it). Real objects nest 3 deep
-/// (VCALENDAR > VTIMEZONE > STANDARD).
-pub(super) const NESTING_HARD_CAP: usize = 64;
+pub(super) use crate::syntax::content_line::NESTING_HARD_CAP;
+use crate::syntax::content_line::{
+    contentline, iana_token, method_value, strip_prefix_ignore_case, ContentLines, LineKind,
+    OpenComponents,
+};
 
 /// The object text unfolded (RFC 5545 3.1) with every line break as CRLF
 /// and a leading byte-order mark removed, and where each of its lines began
@@ -25,56 +26,21 @@ pub(super) const NESTING_HARD_CAP: usize = 64;
 /// (Exchange 2003) would not be split at all. Each CRLF, LF or CR counts as
 /// one break, so line numbers are those of the original text.
 pub(super) fn unfold_with_line_index(text: &str) -> (String, LineIndex) {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut unfolding = Unfolding {
-        unfolded: String::with_capacity(text.len()),
-        starts: Vec::new(),
-        original_line: 0,
-    };
-    let mut rest = text;
-    loop {
-        // One byte searched at a time (memchr); a bare CR is rare enough to
-        // be split afterwards.
-        let (piece, more) = match rest.split_once('\n') {
-            Some((piece, more)) => (piece.strip_suffix('\r').unwrap_or(piece), Some(more)),
-            None => (rest, None),
-        };
-        for physical_line in piece.split('\r') {
-            unfolding.push_line(physical_line);
+    let mut unfolded = String::with_capacity(text.len());
+    let mut starts = Vec::new();
+    for line in ContentLines::new(text) {
+        if !starts.is_empty() {
+            unfolded.push_str("\r\n");
         }
-        match more {
-            Some(more) => rest = more,
-            None => break,
-        }
-    }
-    let Unfolding {
-        unfolded, starts, ..
-    } = unfolding;
-    (unfolded, LineIndex { starts })
-}
-
-struct Unfolding {
-    unfolded: String,
-    starts: Vec<LineStart>,
-    original_line: usize,
-}
-
-impl Unfolding {
-    fn push_line(&mut self, physical_line: &str) {
-        self.original_line = self.original_line.saturating_add(1);
-        if self.original_line > 1 {
-            if let Some(continued) = physical_line.strip_prefix([' ', '\t']) {
-                self.unfolded.push_str(continued);
-                return;
-            }
-            self.unfolded.push_str("\r\n");
-        }
-        self.starts.push(LineStart {
-            unfolded_offset: self.unfolded.len(),
-            original_line: self.original_line,
+        starts.push(LineStart {
+            unfolded_offset: unfolded.len(),
+            original_line: line.number,
         });
-        self.unfolded.push_str(physical_line);
+        unfolded.push_str(line.head);
+        line.continuations()
+            .for_each(|continued| unfolded.push_str(continued));
     }
+    (unfolded, LineIndex { starts })
 }
 
 /// Where each line of the unfolded text begins, and which line of the
@@ -250,7 +216,7 @@ fn plain_line<'a>(line: &'a str, innermost: Option<&str>) -> Option<PlainLine<'a
         return Some(PlainLine::Empty);
     }
     if let Some(name) = strip_prefix_ignore_case(line, "BEGIN:") {
-        let is_name = !name.is_empty() && name_length(name.as_bytes()) == name.len();
+        let is_name = iana_token(name).is_some_and(|(_, rest)| rest.is_empty());
         return is_name.then_some(PlainLine::Begin(name));
     }
     if let Some(name) = strip_prefix_ignore_case(line, "END:") {
@@ -268,53 +234,9 @@ fn plain_line<'a>(line: &'a str, innermost: Option<&str>) -> Option<PlainLine<'a
 /// or semicolon), then a colon. Anything else (spaces, quoted lists, other
 /// name characters) is `None`: the line is left to the parser.
 pub(super) fn plain_property_name(line: &str) -> Option<&str> {
-    let name_end = name_length(line.as_bytes());
-    let name = line.get(..name_end)?;
-    if name.is_empty() || name.eq_ignore_ascii_case("BEGIN") || name.eq_ignore_ascii_case("END") {
-        return None;
-    }
-    let mut rest = line.as_bytes().get(name_end..)?;
-    // Each round consumes at least one byte, so the loop ends.
-    loop {
-        match rest.split_first() {
-            Some((b':', _)) => return Some(name),
-            Some((b';', parameter)) => rest = after_plain_parameter(parameter)?,
-            _ => return None,
-        }
-    }
-}
-
-fn name_length(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .position(|byte| !(byte.is_ascii_alphanumeric() || *byte == b'-'))
-        .unwrap_or(bytes.len())
-}
-
-/// What follows one `NAME=value` parameter (the text after its `;`), when
-/// it is plain; the rest starts with `;` or `:`.
-fn after_plain_parameter(parameter: &[u8]) -> Option<&[u8]> {
-    let key_length = name_length(parameter);
-    if key_length == 0 {
-        return None;
-    }
-    let value = parameter.get(key_length..)?.strip_prefix(b"=")?;
-    let rest = if let Some(quoted) = value.strip_prefix(b"\"") {
-        let closing = quoted.iter().position(|byte| *byte == b'"')?;
-        if closing == 0 {
-            return None;
-        }
-        quoted.get(closing.saturating_add(1)..)?
-    } else {
-        let end = value
-            .iter()
-            .position(|byte| matches!(byte, b';' | b':' | b'"'))?;
-        if end == 0 {
-            return None;
-        }
-        value.get(end..)?
-    };
-    matches!(rest.first(), Some(b';' | b':')).then_some(rest)
+    let name = contentline(line)?.name;
+    let structural = name.eq_ignore_ascii_case("BEGIN") || name.eq_ignore_ascii_case("END");
+    (!structural).then_some(name)
 }
 
 /// What a line scan learns about the object before the parser runs.
@@ -326,8 +248,10 @@ pub(super) struct Outline {
     pub(super) property_count: usize,
     /// Whether any line other than blank ones was seen.
     pub(super) has_content: bool,
-    /// The first METHOD line outside any component but VCALENDAR, upper-cased,
-    /// with its original line number.
+    /// The first METHOD line with a value directly inside the first
+    /// VCALENDAR (the rule locating applies too:
+    /// [`OpenComponents::holds_calendar_properties`]), upper-cased, with its
+    /// original line number.
     pub(super) method: Option<(String, usize)>,
     /// Structural problems, each with its original line number.
     pub(super) problems: Vec<(usize, String)>,
@@ -350,8 +274,7 @@ pub(super) struct Outline {
 pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> Outline {
     let max_nesting = max_nesting.min(NESTING_HARD_CAP);
     let mut scan = Outline::default();
-    let mut open: Vec<OpenComponent<'_>> = Vec::new();
-    let mut calendars_seen = 0usize;
+    let mut open: OpenComponents<'_, Opened> = OpenComponents::default();
     let mut lines = index.lines(unfolded);
     for IndexedLine {
         text: line,
@@ -363,11 +286,9 @@ pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> 
             continue;
         }
         scan.has_content = true;
-        match classify(line) {
+        match LineKind::of(line) {
             LineKind::Begin(name) => {
-                if name.eq_ignore_ascii_case("VCALENDAR") {
-                    calendars_seen = calendars_seen.saturating_add(1);
-                } else {
+                if !name.eq_ignore_ascii_case("VCALENDAR") {
                     scan.component_count = scan.component_count.saturating_add(1);
                 }
                 if name.is_empty() {
@@ -385,16 +306,17 @@ pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> 
                     count_remaining(&mut scan, lines.map(|line| line.text));
                     return scan;
                 }
-                open.push(OpenComponent {
+                open.begin(
                     name,
-                    line: line_number,
-                    start: line_start,
-                    clean: true,
-                    first_calendar: calendars_seen == 1 && name.eq_ignore_ascii_case("VCALENDAR"),
-                });
+                    Opened {
+                        line: line_number,
+                        start: line_start,
+                        clean: true,
+                    },
+                );
             }
             LineKind::End(name) => close(&mut scan, &mut open, name, line_number, line_start, line),
-            LineKind::Property(name) => {
+            kind @ LineKind::Property(_) => {
                 scan.property_count = scan.property_count.saturating_add(1);
                 if !open.is_empty() && !line.as_bytes().contains(&b':') {
                     scan.tolerated.push((
@@ -402,12 +324,9 @@ pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> 
                         format!("content line without a colon: {}", excerpt(line)),
                     ));
                 }
-                let in_calendar_only = match open.as_slice() {
-                    [] => true,
-                    [calendar] => calendar.first_calendar,
-                    _ => false,
-                };
-                if in_calendar_only && scan.method.is_none() && name.eq_ignore_ascii_case("METHOD")
+                if scan.method.is_none()
+                    && kind.is_property("METHOD")
+                    && open.holds_calendar_properties()
                 {
                     scan.method = method_value(line).map(|method| (method, line_number));
                 }
@@ -423,50 +342,52 @@ pub(super) fn outline(unfolded: &str, index: &LineIndex, max_nesting: usize) -> 
     }
     for unclosed in open.iter().rev() {
         scan.problems.push((
-            unclosed.line,
+            unclosed.data.line,
             format!(
                 "BEGIN:{} is never closed (the object is cut off)",
                 excerpt(unclosed.name)
             ),
         ));
     }
-    if scan.has_content && calendars_seen == 0 {
+    if scan.has_content && open.calendars_begun() == 0 {
         scan.problems
             .push((1, "no BEGIN:VCALENDAR in the object".to_owned()));
     }
     scan
 }
 
-struct OpenComponent<'a> {
-    name: &'a str,
+/// What the outline keeps about an open component.
+#[derive(Debug, Clone, Copy, Default)]
+struct Opened {
     line: usize,
     start: usize,
     /// No problem was found between its BEGIN and here.
     clean: bool,
-    first_calendar: bool,
 }
 
 impl Outline {
-    fn problem(&mut self, open: &mut [OpenComponent<'_>], line: usize, detail: impl Into<String>) {
+    fn problem(
+        &mut self,
+        open: &mut OpenComponents<'_, Opened>,
+        line: usize,
+        detail: impl Into<String>,
+    ) {
         for component in open.iter_mut() {
-            component.clean = false;
+            component.data.clean = false;
         }
         self.problems.push((line, detail.into()));
     }
 }
 
-fn close<'a>(
+fn close(
     scan: &mut Outline,
-    open: &mut Vec<OpenComponent<'a>>,
+    open: &mut OpenComponents<'_, Opened>,
     name: &str,
     line_number: usize,
     line_start: usize,
     line: &str,
 ) {
-    let Some(depth) = open
-        .iter()
-        .rposition(|component| component.name.eq_ignore_ascii_case(name))
-    else {
+    let Some(depth) = open.closed_by(name) else {
         scan.problem(
             open,
             line_number,
@@ -491,16 +412,16 @@ fn close<'a>(
         1 => open.first().is_some_and(|parent| parent.first_calendar),
         _ => false,
     };
-    if is_span && closed.clean {
+    if is_span && closed.data.clean {
         let end = line_start.saturating_add(line.len());
-        scan.balanced_spans.push(closed.start..end);
+        scan.balanced_spans.push(closed.data.start..end);
     }
     open.truncate(depth);
 }
 
 fn count_remaining<'u>(scan: &mut Outline, rest: impl Iterator<Item = &'u str>) {
     for line in rest.filter(|line| !line.trim().is_empty()) {
-        match classify(line) {
+        match LineKind::of(line) {
             LineKind::Begin(name) if !name.eq_ignore_ascii_case("VCALENDAR") => {
                 scan.component_count = scan.component_count.saturating_add(1);
             }
@@ -508,48 +429,6 @@ fn count_remaining<'u>(scan: &mut Outline, rest: impl Iterator<Item = &'u str>) 
             LineKind::Property(_) => scan.property_count = scan.property_count.saturating_add(1),
         }
     }
-}
-
-enum LineKind<'a> {
-    Begin(&'a str),
-    End(&'a str),
-    Property(&'a str),
-}
-
-fn classify(line: &str) -> LineKind<'_> {
-    if let Some(name) = strip_prefix_ignore_case(line, "BEGIN:") {
-        return LineKind::Begin(name.trim());
-    }
-    if let Some(name) = strip_prefix_ignore_case(line, "END:") {
-        return LineKind::End(name.trim());
-    }
-    let name_end = line
-        .bytes()
-        .position(|byte| byte == b':' || byte == b';')
-        .unwrap_or(line.len());
-    LineKind::Property(line.get(..name_end).unwrap_or_default().trim())
-}
-
-/// The value of a METHOD line: what follows the first colon outside quotes.
-pub(super) fn method_value(line: &str) -> Option<String> {
-    let mut quoted = false;
-    let colon = line.char_indices().find_map(|(position, character)| {
-        match character {
-            '"' => quoted = !quoted,
-            ':' if !quoted => return Some(position),
-            _ => {}
-        }
-        None
-    })?;
-    let value = line.get(colon.saturating_add(1)..)?.trim();
-    (!value.is_empty()).then(|| value.to_ascii_uppercase())
-}
-
-fn strip_prefix_ignore_case<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = line.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| line.get(prefix.len()..))
-        .flatten()
 }
 
 /// A short, printable quotation of untrusted text for a finding's detail.
@@ -563,26 +442,33 @@ pub(super) fn excerpt(text: &str) -> String {
 }
 
 /// Find METHOD among the first lines of a text that will not be parsed (it
-/// is over the size limit), stopping at the first component below
-/// VCALENDAR so the scan stays short.
+/// is over the size limit), by the rule the outline applies, stopping at the
+/// first component below VCALENDAR so the scan stays short.
 pub(super) fn method_near_start(text: &str) -> Option<String> {
     const MAX_LINES: usize = 200;
-    text.split(['\r', '\n'])
-        .filter(|line| !line.trim().is_empty())
-        .take(MAX_LINES)
-        .map(classify_with_line)
-        .take_while(|(kind, _)| match kind {
-            LineKind::Begin(name) => name.eq_ignore_ascii_case("VCALENDAR"),
-            _ => true,
-        })
-        .find_map(|(kind, line)| match kind {
-            LineKind::Property(name) if name.eq_ignore_ascii_case("METHOD") => method_value(line),
-            _ => None,
-        })
-}
-
-fn classify_with_line(line: &str) -> (LineKind<'_>, &str) {
-    (classify(line), line)
+    let mut open = OpenComponents::default();
+    let lines = ContentLines::new(text)
+        .filter(|line| !line.head.trim().is_empty())
+        .take(MAX_LINES);
+    for line in lines {
+        match LineKind::of(line.head) {
+            LineKind::Begin(name) if name.eq_ignore_ascii_case("VCALENDAR") => open.begin(name, ()),
+            LineKind::Begin(_) => return None,
+            LineKind::End(name) => {
+                open.end(name);
+                if open.first_calendar_closed() {
+                    return None;
+                }
+            }
+            kind if kind.is_property("METHOD") && open.holds_calendar_properties() => {
+                if let Some(method) = method_value(&line.unfolded()) {
+                    return Some(method);
+                }
+            }
+            LineKind::Property(_) => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]

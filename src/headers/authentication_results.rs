@@ -9,7 +9,12 @@
 //! a [`HeaderError`] saying what was expected and at which byte.
 //!
 //! Work is bounded: the field body is limited to [`MAX_FIELD_LEN`] bytes, every
-//! loop consumes input, and comments nest at most [`MAX_COMMENT_DEPTH`] deep.
+//! loop consumes input, and comments nest at most `rfc5322::MAX_COMMENT_DEPTH` deep.
+//!
+//! Grammar: grammar/authentication-results.abnf
+//!
+//! Its RFC 5322 rules (CFWS, FWS, quoted strings) are those of
+//! [`super::rfc5322`], read in the current dialect.
 
 use nom::character::complete::digit1;
 use nom::combinator::{cut, opt};
@@ -25,9 +30,6 @@ use self::lexical::{
 /// the limit keeps hostile input from costing more than a linear scan of it.
 pub const MAX_FIELD_LEN: usize = 64 * 1024;
 
-/// Deepest nesting of RFC 5322 comments accepted, which bounds the recursion
-/// of the comment parser. Real headers nest at most two levels.
-pub const MAX_COMMENT_DEPTH: usize = 16;
 
 /// Why a header field body could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -201,6 +203,7 @@ pub fn parse_authentication_results(value: &str) -> Result<AuthenticationResults
 /// Parses several `Authentication-Results` field bodies (a message usually
 /// carries one per receiving hop), keeping each outcome so that a header that
 /// does not parse can be reported and skipped.
+#[cfg(test)]
 pub fn parse_all_authentication_results<'a, I>(
     values: I,
 ) -> Vec<Result<AuthenticationResults, HeaderError>>
@@ -308,7 +311,7 @@ fn trailing_semicolons(input: &str) -> &str {
     }
 }
 
-/// `authserv-id = quoted-string / 1*( %x21 / %x23-27 / %x2A-3A / %x3C / %x3E-7E / UTF8-non-ascii )`
+/// `authserv-id = bare-quoted-string / 1*( %x21 / %x23-27 / %x2A-3A / %x3C / %x3E-7E / UTF8-non-ascii )`
 fn authserv_id(input: &str) -> PResult<'_, String> {
     if input.starts_with('"') {
         return quoted_string(input);
@@ -520,7 +523,7 @@ fn property(input: &str) -> PResult<'_, String> {
     Ok((rest, word.to_ascii_lowercase()))
 }
 
-/// `pvalue = [CFWS] ( quoted-string [ "@" pvalue-text ] / pvalue-text ) [CFWS]`
+/// `pvalue = [CFWS] ( bare-quoted-string [ "@" pvalue-text ] / pvalue-text ) [CFWS]`
 fn pvalue(input: &str) -> PResult<'_, String> {
     let (start, _) = opt(cfws).parse(input)?;
     let (rest, text) = if start.starts_with('"') {
@@ -563,7 +566,7 @@ fn keyword(input: &str) -> PResult<'_, &str> {
     )
 }
 
-/// `value = token / quoted-string`
+/// `value = token / bare-quoted-string`
 fn value(input: &str) -> PResult<'_, String> {
     if input.starts_with('"') {
         return quoted_string(input);
@@ -581,14 +584,14 @@ fn token(input: &str) -> PResult<'_, &str> {
     )
 }
 
-/// RFC 5322 lexical rules (folding white space, comments, quoted strings)
-/// shared by the header parsers.
+/// What the Authentication-Results and DKIM-Signature parsers share: their
+/// error type and small combinators on field bodies, and the RFC 5322 rules
+/// of [`super::super::rfc5322`] read in the current dialect on `&str`.
 pub(crate) mod lexical {
-    use nom::combinator::opt;
     use nom::error::{ContextError, ErrorKind, ParseError};
-    use nom::{IResult, Parser};
+    use nom::IResult;
 
-    use super::MAX_COMMENT_DEPTH;
+    use crate::headers::rfc5322::{self, Dialect, LexicalError};
 
     /// A parse failure: the unparsed input where it happened and what the
     /// grammar expected there.
@@ -696,173 +699,38 @@ pub(crate) mod lexical {
         }
     }
 
-    /// `line-break = CRLF / LF`
+    impl<'a> LexicalError<&'a str> for Syntax<'a> {
+        fn expected(rest: &'a str, expected: &'static str) -> Self {
+            Syntax { rest, expected }
+        }
+    }
+
+    // The RFC 5322 rules, read in the current dialect (RFC 8601 and
+    // RFC 6376 refer to section 3), with this module's error.
+
+    /// RFC 5322 line-break on a field body.
     pub(crate) fn line_break(input: &str) -> PResult<'_, &str> {
-        if let Some(rest) = input.strip_prefix("\r\n") {
-            Ok((rest, "\r\n"))
-        } else if let Some(rest) = input.strip_prefix('\n') {
-            Ok((rest, "\n"))
-        } else {
-            fail(input, "a line break")
-        }
+        rfc5322::line_break(input)
     }
 
-    fn is_wsp(c: char) -> bool {
-        c == ' ' || c == '\t'
-    }
-
-    /// `FWS = 1*( [line-break] 1*WSP )`
+    /// RFC 5322 FWS on a field body.
     pub(crate) fn fws(input: &str) -> PResult<'_, ()> {
-        let mut rest = input;
-        // Bounded: each round consumes at least one WSP.
-        loop {
-            let after_break = match line_break(rest) {
-                Ok((after, _)) => after,
-                Err(_) => rest,
-            };
-            match span1(after_break, is_wsp, "white space") {
-                Ok((next, _)) => rest = next,
-                Err(_) => break,
-            }
-        }
-        if rest.len() == input.len() {
-            fail(input, "white space")
-        } else {
-            Ok((rest, ()))
-        }
+        rfc5322::fws(input)
     }
 
-    /// `CFWS = ( 1*( [FWS] comment ) [FWS] ) / FWS`
+    /// RFC 5322 CFWS on a field body.
     pub(crate) fn cfws(input: &str) -> PResult<'_, ()> {
-        let mut rest = input;
-        // Bounded: each round consumes white space or a whole comment.
-        loop {
-            let (after_space, _) = opt(fws).parse(rest)?;
-            if after_space.starts_with('(') {
-                let (next, _) = comment(after_space)?;
-                rest = next;
-            } else {
-                rest = after_space;
-                break;
-            }
-        }
-        if rest.len() == input.len() {
-            fail(input, "white space or a comment")
-        } else {
-            Ok((rest, ()))
-        }
+        rfc5322::cfws(Dialect::Current, input)
     }
 
-    /// `comment = "(" *( [FWS] ccontent ) [FWS] ")"`
-    pub(crate) fn comment(input: &str) -> PResult<'_, ()> {
-        comment_at_depth(input, 1)
-    }
-
-    fn comment_at_depth(input: &str, depth: usize) -> PResult<'_, ()> {
-        let Some(mut rest) = input.strip_prefix('(') else {
-            return fail(input, "`(`");
-        };
-        if depth > MAX_COMMENT_DEPTH {
-            return failure(input, "comments nested at most 16 deep");
-        }
-        // Bounded: each round consumes content or ends the comment.
-        loop {
-            let (after_space, _) = opt(fws).parse(rest)?;
-            if let Some(after) = after_space.strip_prefix(')') {
-                return Ok((after, ()));
-            }
-            if after_space.is_empty() {
-                return failure(after_space, "`)` closing the comment");
-            }
-            let (next, _) = ccontent(after_space, depth)?;
-            rest = next;
-        }
-    }
-
-    /// `ccontent = ctext / quoted-pair / comment`
-    fn ccontent(input: &str, depth: usize) -> PResult<'_, ()> {
-        if input.starts_with('(') {
-            return comment_at_depth(input, depth.saturating_add(1));
-        }
-        if input.starts_with('\\') {
-            let (rest, _) = quoted_pair(input)?;
-            return Ok((rest, ()));
-        }
-        match span1(input, ctext, "comment text") {
-            Ok((rest, _)) => Ok((rest, ())),
-            Err(_) => failure(input, "comment text or `)`"),
-        }
-    }
-
-    /// `ctext = %d33-39 / %d42-91 / %d93-126 / UTF8-non-ascii`
-    pub(crate) fn ctext(c: char) -> bool {
-        matches!(c, '\x21'..='\x27' | '\x2a'..='\x5b' | '\x5d'..='\x7e') || !c.is_ascii()
-    }
-
-    /// `quoted-pair = "\" ( VCHAR / WSP / UTF8-non-ascii )`
-    pub(crate) fn quoted_pair(input: &str) -> PResult<'_, char> {
-        let Some(rest) = input.strip_prefix('\\') else {
-            return fail(input, "`\\`");
-        };
-        let mut chars = rest.chars();
-        match chars.next() {
-            Some(c) if c.is_ascii_graphic() || is_wsp(c) || !c.is_ascii() => {
-                Ok((chars.as_str(), c))
-            }
-            _ => failure(rest, "a visible character after `\\`"),
-        }
-    }
-
-    /// `qtext = %d33 / %d35-91 / %d93-126 / UTF8-non-ascii`
-    pub(crate) fn qtext(c: char) -> bool {
-        matches!(c, '\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e') || !c.is_ascii()
-    }
-
-    /// `quoted-string = DQUOTE *( [FWS] qcontent ) [FWS] DQUOTE`
-    ///
-    /// Without RFC 5322's surrounding `[CFWS]`: the enclosing rules say where
-    /// white space goes. Returns the content unfolded and unescaped.
+    /// RFC 5322 bare-quoted-string on a field body: the content, unfolded
+    /// and unescaped.
     pub(crate) fn quoted_string(input: &str) -> PResult<'_, String> {
-        let Some(mut rest) = input.strip_prefix('"') else {
-            return fail(input, "`\"`");
-        };
-        let mut content = String::new();
-        // Bounded: each round consumes content or ends the string.
-        loop {
-            let (after_space, _) = opt(fws).parse(rest)?;
-            // Unfolding keeps the white space and drops the line breaks.
-            let folding = consumed(rest, after_space);
-            content.extend(folding.chars().filter(|&c| is_wsp(c)));
-            if let Some(after) = after_space.strip_prefix('"') {
-                return Ok((after, content));
-            }
-            if after_space.is_empty() {
-                return failure(after_space, "`\"` closing the quoted string");
-            }
-            let (next, text) = qcontent(after_space)?;
-            match text {
-                QContent::Text(text) => content.push_str(text),
-                QContent::Escaped(c) => content.push(c),
-            }
-            rest = next;
-        }
-    }
-
-    enum QContent<'a> {
-        Text(&'a str),
-        Escaped(char),
-    }
-
-    /// `qcontent = qtext / quoted-pair`
-    fn qcontent(input: &str) -> PResult<'_, QContent<'_>> {
-        if input.starts_with('\\') {
-            let (rest, c) = quoted_pair(input)?;
-            return Ok((rest, QContent::Escaped(c)));
-        }
-        match span1(input, qtext, "quoted text") {
-            Ok((rest, text)) => Ok((rest, QContent::Text(text))),
-            Err(_) => failure(input, "quoted text or `\"`"),
-        }
+        let (rest, content) = rfc5322::bare_quoted_string(Dialect::Current, input)?;
+        // Only ASCII octets were taken out of UTF-8 text, so this is UTF-8.
+        let content = String::from_utf8(content)
+            .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+        Ok((rest, content))
     }
 }
 

@@ -6,9 +6,12 @@
 //! `Authentication-Results` DKIM result to it (RFC 6008). The signature is not
 //! verified here; the receiving server did that and reported it.
 //!
-//! Grammar: `grammar/dkim-signature.abnf`. Unknown tags are ignored as RFC 6376
-//! requires; a repeated tag, a missing `d=`, `h=` or `b=`, or a malformed value
-//! of a tag read here is an error.
+//! Grammar: grammar/dkim-signature.abnf
+//!
+//! Unknown tags are ignored as RFC 6376 requires; a repeated tag, a missing
+//! `d=`, `h=` or `b=`, or a malformed value of a tag read here is an error.
+//! The RFC 5322 rules it uses (FWS, quoted strings, dot-atom-text) are those
+//! of [`super::rfc5322`].
 
 use nom::combinator::opt;
 use nom::Parser;
@@ -18,6 +21,7 @@ use super::authentication_results::lexical::{
 };
 pub use super::authentication_results::HeaderError;
 use super::authentication_results::{ResInfo, MAX_FIELD_LEN};
+use super::rfc5322;
 
 /// Shortest `header.b` prefix RFC 6008 lets a verifier report; a shorter one
 /// could name several signatures, so it ties the result to none.
@@ -303,9 +307,9 @@ fn sig_d_tag_data(input: &str) -> PResult<'_, &str> {
     domain_name(input)
 }
 
-/// `sig-i-tag-data = [ local-part ] "@" domain-name`
+/// `sig-i-tag-data = [ smtp-local-part ] "@" domain-name`
 fn sig_i_tag_data(input: &str) -> PResult<'_, &str> {
-    let (rest, _) = opt(local_part).parse(input)?;
+    let (rest, _) = opt(smtp_local_part).parse(input)?;
     let (rest, _) = symbol('@', "`@` in the identity").parse(rest)?;
     let (rest, _) = domain_name(rest)?;
     Ok((rest, consumed(input, rest)))
@@ -408,27 +412,12 @@ fn sub_domain(input: &str) -> PResult<'_, &str> {
     Ok((rest, label))
 }
 
-/// `local-part = dot-atom-text / quoted-string`
-fn local_part(input: &str) -> PResult<'_, &str> {
+/// `smtp-local-part = dot-atom-text / bare-quoted-string`
+fn smtp_local_part(input: &str) -> PResult<'_, &str> {
     let (rest, _) = if input.starts_with('"') {
         quoted_string(input).map(|(rest, _)| (rest, ()))?
     } else {
-        dot_atom_text(input).map(|(rest, _)| (rest, ()))?
+        rfc5322::dot_atom_text(input).map(|(rest, _)| (rest, ()))?
     };
     Ok((rest, consumed(input, rest)))
-}
-
-/// `dot-atom-text = 1*atext *( "." 1*atext )`
-fn dot_atom_text(input: &str) -> PResult<'_, &str> {
-    let (mut rest, _) = span1(input, atext, "an address local-part")?;
-    // Bounded: each round consumes a `.` and text.
-    while let Ok((next, _)) = (symbol('.', "`.`"), |text| span1(text, atext, "atext")).parse(rest) {
-        rest = next;
-    }
-    Ok((rest, consumed(input, rest)))
-}
-
-/// `atext = ALPHA / DIGIT / "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "/" / "=" / "?" / "^" / "_" / "`" / "{" / "|" / "}" / "~" / UTF8-non-ascii`
-fn atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii()
 }

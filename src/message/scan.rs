@@ -1,8 +1,11 @@
 //! A cheap look at calendar text: the METHOD and the first UID, read from the
-//! unfolded content lines. The full iCalendar parse belongs to `calendar`;
+//! content lines by the scanner the calendar stage uses too
+//! ([`crate::syntax::content_line`]). The full iCalendar parse belongs to `calendar`;
 //! locating needs only these two values, and must not pay for more.
 
-use std::borrow::Cow;
+use crate::syntax::content_line::{
+    loose_value, method_value, ContentLines, LineKind, OpenComponents, NESTING_HARD_CAP,
+};
 
 /// What the quick scan saw in one calendar text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,135 +19,51 @@ pub(crate) struct CalendarGlance {
 }
 
 /// Reads METHOD, the first UID and whether a VCALENDAR starts, in one pass
-/// over the physical lines, unfolding only the lines it keeps.
+/// over the content lines, unfolding only the lines it keeps.
+///
+/// METHOD counts only where [`OpenComponents::holds_calendar_properties`]
+/// says, as in the calendar stage: a METHOD inside a VEVENT is not the
+/// object's.
 pub(crate) fn glance(text: &str) -> CalendarGlance {
     let mut seen = CalendarGlance::default();
-    let mut lines = PhysicalLines { rest: text }.peekable();
-    while let Some(line) = lines.next() {
-        if seen.method.is_some() && seen.uid.is_some() && seen.has_vcalendar {
+    let mut open = OpenComponents::default();
+    let mut method_settled = false;
+    for line in ContentLines::new(text) {
+        if method_settled && seen.uid.is_some() && seen.has_vcalendar {
             break;
         }
-        if line.starts_with([' ', '\t']) {
-            continue;
-        }
-        let wanted = Property::of(line);
-        match wanted {
-            Property::Other => continue,
-            // BEGIN values are short and never folded in practice; reading
-            // them in place keeps the scan free of allocation.
-            Property::Begin => {
-                seen.has_vcalendar |= value_of(line).trim().eq_ignore_ascii_case("VCALENDAR");
-                continue;
+        match LineKind::of(line.head) {
+            LineKind::Begin(name) => {
+                seen.has_vcalendar |= name.eq_ignore_ascii_case("VCALENDAR");
+                if open.len() >= NESTING_HARD_CAP {
+                    // The calendar stage refuses this object; METHOD is
+                    // looked for no deeper, as there.
+                    method_settled = true;
+                } else {
+                    open.begin(name, ());
+                }
             }
-            Property::Method | Property::Uid => {}
-        }
-        let mut unfolded = Cow::Borrowed(line);
-        while let Some(next) = lines.peek() {
-            let Some(continued) = next.strip_prefix([' ', '\t']) else {
-                break;
-            };
-            unfolded.to_mut().push_str(continued);
-            lines.next();
-        }
-        let value = value_of(&unfolded).trim();
-        match wanted {
-            Property::Method if seen.method.is_none() && !value.is_empty() => {
-                seen.method = Some(value.to_ascii_uppercase());
+            LineKind::End(name) => {
+                open.end(name);
+                method_settled |= open.first_calendar_closed();
             }
-            Property::Uid if seen.uid.is_none() && !value.is_empty() => {
-                seen.uid = Some(value.to_owned());
+            kind if kind.is_property("METHOD") => {
+                if !method_settled && open.holds_calendar_properties() {
+                    seen.method = method_value(&line.unfolded());
+                    method_settled = seen.method.is_some();
+                }
             }
-            _ => {}
+            kind if kind.is_property("UID") => {
+                if seen.uid.is_none() {
+                    let unfolded = line.unfolded();
+                    let value = loose_value(&unfolded).unwrap_or_default();
+                    seen.uid = (!value.is_empty()).then(|| value.to_owned());
+                }
+            }
+            LineKind::Property(_) => {}
         }
     }
     seen
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Property {
-    Method,
-    Uid,
-    Begin,
-    Other,
-}
-
-impl Property {
-    /// The property a content line starts with, by its name (case-insensitive):
-    /// the text before the first `;` or `:` (the whole line without one),
-    /// trailing white space ignored.
-    fn of(line: &str) -> Property {
-        // Compared in place rather than by finding the separator first: most
-        // lines are none of the three, and a long value need not be scanned.
-        let named = |name: &str| {
-            strip_prefix_ignore_case(line, name).is_some_and(|rest| {
-                let rest = rest.trim_start();
-                rest.is_empty() || rest.starts_with([';', ':'])
-            })
-        };
-        if named("METHOD") {
-            Property::Method
-        } else if named("UID") {
-            Property::Uid
-        } else if named("BEGIN") {
-            Property::Begin
-        } else {
-            Property::Other
-        }
-    }
-}
-
-fn strip_prefix_ignore_case<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = line.as_bytes().get(..prefix.len())?;
-    if head.eq_ignore_ascii_case(prefix.as_bytes()) {
-        line.get(prefix.len()..)
-    } else {
-        None
-    }
-}
-
-/// The value of an unfolded content line: what follows the first `:` that is
-/// not inside a quoted parameter value.
-fn value_of(line: &str) -> &str {
-    let mut in_quotes = false;
-    for (at, ch) in line.char_indices() {
-        match ch {
-            '"' => in_quotes = !in_quotes,
-            ':' if !in_quotes => return line.get(at.saturating_add(1)..).unwrap_or_default(),
-            _ => {}
-        }
-    }
-    ""
-}
-
-/// Lines ended by CRLF, LF or a bare CR.
-struct PhysicalLines<'a> {
-    rest: &'a str,
-}
-
-impl<'a> Iterator for PhysicalLines<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let line_break = self
-            .rest
-            .bytes()
-            .position(|byte| byte == b'\r' || byte == b'\n');
-        let Some(end) = line_break else {
-            let line = self.rest;
-            self.rest = "";
-            return Some(line);
-        };
-        let line = self.rest.get(..end).unwrap_or_default();
-        let after = self.rest.get(end..).unwrap_or_default();
-        self.rest = after
-            .strip_prefix("\r\n")
-            .or_else(|| after.get(1..))
-            .unwrap_or_default();
-        Some(line)
-    }
 }
 
 #[cfg(test)]
@@ -175,10 +94,24 @@ mod tests {
 
     #[test]
     fn parameters_and_quoted_colons() {
-        let seen = glance("METHOD;X-A=\"a:b\":Cancel\nUID;X-B=1:u-1\n");
+        let seen = glance("BEGIN:VCALENDAR\nMETHOD;X-A=\"a:b\":Cancel\nUID;X-B=1:u-1\n");
         assert_eq!(seen.method.as_deref(), Some("CANCEL"));
         assert_eq!(seen.uid.as_deref(), Some("u-1"));
-        assert!(!seen.has_vcalendar);
+        assert!(seen.has_vcalendar);
+    }
+
+    #[test]
+    fn method_only_inside_a_component_or_outside_the_calendar_is_not_the_objects() {
+        let inside = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:u\r\n\
+                      METHOD:REQUEST\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let seen = glance(inside);
+        assert_eq!(seen.method, None);
+        assert_eq!(seen.uid.as_deref(), Some("u"));
+        assert!(seen.has_vcalendar);
+        let outside = "METHOD:REQUEST\nBEGIN:VCALENDAR\nEND:VCALENDAR\nMETHOD:CANCEL\n";
+        assert_eq!(glance(outside).method, None);
+        let both = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nMETHOD:CANCEL\nEND:VEVENT\nMETHOD:Reply\nEND:VCALENDAR\n";
+        assert_eq!(glance(both).method.as_deref(), Some("REPLY"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! nom parsers for the RFC 5545 `recur` value (section 3.3.10) and for the
 //! DATE, DATE-TIME, PERIOD and DURATION values a recurrence set is built
-//! from. Each parser is named after its rule in `grammar/recur.abnf`.
+//! from. Each parser is named after its rule in the grammar.
+//!
+//! Grammar: grammar/recur.abnf
 
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while1, take_while_m_n};

@@ -3,39 +3,19 @@
 //! OpenDKIM/OpenDMARC write, the RFC 8601 appendix B examples, and input that
 //! must be rejected without panicking.
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use serde_json::json;
-use sieve_imip::headers::authentication_results::{
+use crate::headers::authentication_results::{
     parse_all_authentication_results, parse_authentication_results, AuthenticationResults,
     HeaderError, Property, ResInfo, MAX_FIELD_LEN,
 };
-use sieve_imip::headers::dkim_signature::{parse_dkim_signature, DkimSignature};
+use crate::headers::dkim_signature::{parse_dkim_signature, DkimSignature};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
 
-const GMAIL: &str = " mx.google.com;\r\n       dkim=pass header.i=@example.com header.s=20230601 header.b=AbCdEf12;\r\n       spf=pass (google.com: domain of x@example.com designates 1.2.3.4 as permitted sender) smtp.mailfrom=x@example.com;\r\n       dmarc=pass (p=NONE sp=NONE dis=NONE) header.from=example.com\r\n";
-
-const MICROSOFT: &str = " spf=pass (sender IP is 1.2.3.4)\r\n smtp.mailfrom=example.com; dkim=pass (signature was verified)\r\n header.d=example.com;dmarc=pass action=none\r\n header.from=example.com;compauth=pass reason=100\r\n";
-
-const FASTMAIL: &str = " mx5.messagingengine.com;\r
-    dkim=pass (2048-bit rsa key sha256) header.d=example.com\r
-      header.i=@example.com header.b=Kx/9+aBc header.a=rsa-sha256\r
-      header.s=fm1 x-bits=2048;\r
-    dmarc=pass policy.published-domain-policy=none\r
-      policy.applied-disposition=none policy.evaluated-disposition=none\r
-      (p=none,d=none,d.eval=none) policy.policy-from=p\r
-      header.from=example.com;\r
-    iprev=pass smtp.remote-ip=2001:db8::25 (mail.example.com);\r
-    spf=pass smtp.mailfrom=x@example.com smtp.helo=mail.example.com;\r
-    x-aligned-from=pass (Address match);\r
-    x-me-sender=none;\r
-    x-return-mx=pass header.domain=example.com policy.is_org=yes\r
-      (MX Records found: mx1.example.com,mx2.example.com);\r
-    x-tls=pass smtp.version=TLSv1.3 smtp.cipher=TLS_AES_256_GCM_SHA384\r
-      smtp.bits=256/256;\r
-    x-vs=clean score=-100 state=0\r
-";
-
-const POSTFIX_OPENDKIM: &str = " mail.example.org;\n\tdkim=pass (2048-bit key; unprotected) header.d=example.com header.i=@example.com header.a=rsa-sha256 header.s=sel1 header.b=AbCdEfGh;\n\tdkim-atps=neutral\n";
+use super::vectors::{
+    FASTMAIL, GMAIL, GMAIL_DKIM, GMAIL_DKIM_FULL_LENGTH, MICROSOFT, POSTFIX_OPENDKIM,
+    RFC_6376_EXAMPLE,
+};
 
 fn parse(value: &str) -> AuthenticationResults {
     parse_authentication_results(value)
@@ -469,25 +449,6 @@ fn random_input_never_panics() {
     }
 }
 
-const RFC_6376_EXAMPLE: &str = " v=1; a=rsa-sha256; s=brisbane; d=example.com;\r
-      c=simple/simple; q=dns/txt; i=joe@football.example.com;\r
-      h=Received : From : To : Subject : Date : Message-ID;\r
-      bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r
-      b=AuUoFEfDxTDkHlLXSZEpZj79LICEps6eda7W3deTVFOk4yAUoqOB\r
-      4nujc7YopdG5dWLSdNg6xNAZpOPr+kHxt1IrE+NahM6L/LbvaHut\r
-      KVdkLLkpVaVVQPzeRDI009SO2Il5Lu7rDNH6mZckBdrIx0orEtZV\r
-      4bmp/YzhwvcubU4=;\r
-";
-
-const GMAIL_DKIM: &str = " v=1; a=rsa-sha256; c=relaxed/relaxed;\r
-        d=example.com; s=20230601; t=1700000000; x=1700604800; darn=example.org;\r
-        h=to:subject:message-id:date:from:mime-version:imip-content-id:from:to:cc\r
-         :subject:date:message-id:reply-to;\r
-        bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r
-        b=AbCdEf12Gh+/IjKlMnOpQrStUvWxYz0123456789abcdefghijklmnopqrstuvwx\r
-         yzABCDEFGHIJKLMNOPQRSTUVWXYZ==\r
-";
-
 fn dkim(value: &str) -> DkimSignature {
     parse_dkim_signature(value).unwrap_or_else(|err| panic!("{value:?} should parse: {err}"))
 }
@@ -530,6 +491,14 @@ fn dkim_gmail_style() {
     );
     assert!(signature.signature_b64.starts_with("AbCdEf12Gh+/"));
     assert!(signature.signature_b64.ends_with("XYZ=="));
+    assert!(!signature.signature_b64.contains(char::is_whitespace));
+}
+
+#[test]
+fn dkim_full_length_signature() {
+    let signature = dkim(GMAIL_DKIM_FULL_LENGTH);
+    assert_eq!(signature.selector.as_deref(), Some("20230601"));
+    assert!(signature.signature_b64.ends_with("ab=="));
     assert!(!signature.signature_b64.contains(char::is_whitespace));
 }
 
@@ -677,10 +646,11 @@ fn raw_field_bodies_from_mail_parser() {
 /// of real mail parses (the corpus is read in place, never copied).
 #[test]
 fn shared_corpus_headers_parse() {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let Ok(entries) = std::fs::read_dir(&corpus) else {
-        eprintln!("skipped: no corpus at {}", corpus.display());
+    let Some(corpus) = crate::test_support::shared_path("corpus") else {
         return;
+    };
+    let Ok(entries) = std::fs::read_dir(&corpus) else {
+        panic!("{} cannot be read", corpus.display());
     };
     let mut files: Vec<std::path::PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
