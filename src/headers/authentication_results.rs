@@ -30,7 +30,6 @@ use self::lexical::{
 /// the limit keeps hostile input from costing more than a linear scan of it.
 pub const MAX_FIELD_LEN: usize = 64 * 1024;
 
-
 /// Why a header field body could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HeaderError {

@@ -1,6 +1,8 @@
 //! A cursor over the lexer's tokens, shared by the command walk
 //! (`syntax.rs`) and the `imip` test grammar (`imip_test.rs`), with the
 //! grammar rules both use.
+//!
+//! Grammar: grammar/sieve.abnf
 
 use super::error::{ScriptError, ScriptErrorKind};
 use super::lexer::{Span, Token, TokenKind};

@@ -1,6 +1,8 @@
 //! The `imip` test's grammar (grammar/imip-test.abnf), read over the
 //! lexer's tokens and checked: one item, flags without keys, keyed items with
 //! keys, known comparators and match types.
+//!
+//! Grammar: grammar/imip-test.abnf
 
 use super::cursor::{string_list, Cursor};
 use super::error::{ScriptError, ScriptErrorKind};

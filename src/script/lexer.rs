@@ -5,6 +5,8 @@
 //! Deviations from RFC 5228, all towards what sieve-rs and real scripts do:
 //! a bare LF ends a line as CRLF does (`line-break`), a hash comment may end
 //! the script, and comments may hold any octet but NUL.
+//!
+//! Grammar: grammar/sieve.abnf
 
 use nom::{
     branch::alt,

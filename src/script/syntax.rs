@@ -4,6 +4,8 @@
 //!
 //! The walk checks only what it needs to find tests; everything else about
 //! the script is left for sieve-rs to judge.
+//!
+//! Grammar: grammar/sieve.abnf
 
 use super::cursor::{string_list, Cursor};
 use super::error::{ScriptError, ScriptErrorKind};
