@@ -94,11 +94,71 @@ pub struct Finding {
     pub detail: String,
 }
 
+/// How much of an untrusted value an explanation quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quote {
+    /// A piece of a content line (a calendar line, a parser's stopping place).
+    Excerpt,
+    /// A whole value: an address, a UID, a domain, a rule.
+    Value,
+}
+
+impl Quote {
+    /// The most characters quoted before `…`.
+    pub const fn max_chars(self) -> usize {
+        match self {
+            Quote::Excerpt => 40,
+            Quote::Value => 100,
+        }
+    }
+}
+
+/// Untrusted text (from a message, a calendar, a header) as an explanation
+/// quotes it: at most `quote.max_chars()` characters, then `…`, with
+/// control characters escaped (`\n`, `\t`, `\u{1b}`), so a detail stays one
+/// short line a person can read, however hostile the value.
+pub fn quote_untrusted(text: &str, quote: Quote) -> String {
+    let limit = quote.max_chars();
+    let mut shown = String::with_capacity(text.len().min(limit.saturating_mul(2)));
+    for character in text.chars().take(limit) {
+        if character.is_control() {
+            shown.extend(character.escape_debug());
+        } else {
+            shown.push(character);
+        }
+    }
+    if text.chars().nth(limit).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
 impl Finding {
     pub fn new(reason: Reason, detail: impl Into<String>) -> Finding {
         Finding {
             reason,
             detail: detail.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrusted_text_is_quoted_short_and_on_one_line() {
+        assert_eq!(
+            quote_untrusted("a\u{0}b\nc\u{1b}", Quote::Value),
+            "a\\0b\\nc\\u{1b}"
+        );
+        assert_eq!(quote_untrusted("CN=\"Bob\"", Quote::Excerpt), "CN=\"Bob\"");
+        let long = "é".repeat(500);
+        assert_eq!(quote_untrusted(&long, Quote::Excerpt).chars().count(), 41);
+        assert_eq!(quote_untrusted(&long, Quote::Value).chars().count(), 101);
+        assert_eq!(
+            quote_untrusted(&"x".repeat(100), Quote::Value),
+            "x".repeat(100)
+        );
     }
 }

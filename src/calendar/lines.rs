@@ -3,6 +3,7 @@
 //! BEGIN/END structure taken before the parser sees anything. Lines are read
 //! by the scanner locating uses too ([`crate::syntax::content_line`]).
 
+use crate::finding::{quote_untrusted, Quote};
 use std::ops::Range;
 
 pub(super) use crate::syntax::content_line::NESTING_HARD_CAP;
@@ -433,12 +434,7 @@ fn count_remaining<'u>(scan: &mut Outline, rest: impl Iterator<Item = &'u str>) 
 
 /// A short, printable quotation of untrusted text for a finding's detail.
 pub(super) fn excerpt(text: &str) -> String {
-    const MAX_CHARS: usize = 40;
-    let mut quoted: String = text.chars().take(MAX_CHARS).collect();
-    if text.chars().nth(MAX_CHARS).is_some() {
-        quoted.push('…');
-    }
-    quoted.escape_debug().to_string()
+    quote_untrusted(text, Quote::Excerpt)
 }
 
 /// Find METHOD among the first lines of a text that will not be parsed (it

@@ -12,7 +12,7 @@ use super::parse::{
 use super::plan::Plan;
 use super::zone::{local_seconds, Zone};
 use crate::calendar::{DateValue, TimeZoneDefinition};
-use crate::finding::{Finding, Reason};
+use crate::finding::{quote_untrusted, Finding, Quote, Reason};
 
 /// One recurring component's recurrence properties, as the calendar model holds them.
 #[derive(Debug, Clone, Copy)]
@@ -253,6 +253,11 @@ fn malformed(detail: String) -> Finding {
     Finding::new(Reason::Malformed, detail)
 }
 
+/// A value from the calendar as a detail quotes it.
+fn quoted(text: &str) -> String {
+    quote_untrusted(text, Quote::Value)
+}
+
 fn to_datetime(utc: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(utc, 0)
 }
@@ -336,7 +341,7 @@ fn evaluate_inner(
     let Some(start_value) = parse_date_or_date_time(&series.dtstart.value) else {
         findings.push(malformed(format!(
             "DTSTART value \"{}\" is not a DATE or DATE-TIME",
-            series.dtstart.value
+            quoted(&series.dtstart.value)
         )));
         return Ok(None);
     };
@@ -369,7 +374,7 @@ fn evaluate_inner(
         let recur = match parse_recur(text) {
             Ok(recur) => recur,
             Err(error) => {
-                findings.push(malformed(format!("RRULE \"{text}\": {error}")));
+                findings.push(malformed(format!("RRULE \"{}\": {error}", quoted(text))));
                 continue;
             }
         };
@@ -380,7 +385,8 @@ fn evaluate_inner(
                 || !recur.by_second.is_empty())
         {
             findings.push(malformed(format!(
-                "RRULE \"{text}\": time rule parts with an all-day (DATE) DTSTART"
+                "RRULE \"{}\": time rule parts with an all-day (DATE) DTSTART",
+                quoted(text)
             )));
         }
         let engine = RuleCounter::new(Plan::new(&recur, start), WORK_BUDGET);
@@ -438,7 +444,7 @@ fn evaluate_inner(
                 Some(t) => out.push(t),
                 None => findings.push(malformed(format!(
                     "{what} value \"{}\" is not valid",
-                    value.value
+                    quoted(&value.value)
                 ))),
             }
         }
@@ -531,14 +537,17 @@ fn instance_duration(
             }
             None => findings.push(malformed(format!(
                 "DTEND value \"{}\" is not valid",
-                end.value
+                quoted(&end.value)
             ))),
         }
     }
     if let Some(text) = series.duration {
         match parse_duration(text) {
             Some(seconds) => return seconds.max(0),
-            None => findings.push(malformed(format!("DURATION value \"{text}\" is not valid"))),
+            None => findings.push(malformed(format!(
+                "DURATION value \"{}\" is not valid",
+                quoted(text)
+            ))),
         }
     }
     if start_is_date {

@@ -2,9 +2,7 @@
 //! lists of them, with untrusted text quoted briefly.
 
 use crate::calendar::{Attendee, CalAddress, SchedulingComponent};
-
-/// Longest text quoted from the message in a detail (an address, a UID).
-const MAX_QUOTED_CHARS: usize = 100;
+use crate::finding::{quote_untrusted, Quote};
 
 /// At most this many names are listed in one detail.
 const MAX_NAMES_LISTED: usize = 5;
@@ -47,16 +45,7 @@ pub(super) fn name_list<'n>(names: impl ExactSizeIterator<Item = &'n str>) -> St
     listed.join(", ")
 }
 
-/// Message text as quoted in a detail: at most [`MAX_QUOTED_CHARS`]
-/// characters, control characters replaced.
+/// Message text as quoted in a detail (a whole value: an address, a UID).
 pub(super) fn quoted(text: &str) -> String {
-    let mut shown: String = text
-        .chars()
-        .take(MAX_QUOTED_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().nth(MAX_QUOTED_CHARS).is_some() {
-        shown.push('…');
-    }
-    shown
+    quote_untrusted(text, Quote::Value)
 }
