@@ -40,6 +40,7 @@
 pub(crate) mod analysis;
 pub(crate) mod calendar;
 pub(crate) mod engine;
+pub mod filter;
 pub(crate) mod finding;
 #[doc(hidden)] // pub(crate) once the header tests are unit tests
 pub mod headers;
