@@ -202,7 +202,7 @@ pub fn filter(
     let jobs = options.jobs.get();
     let stop = AtomicBool::new(false);
     let refused: Mutex<Option<RunError>> = Mutex::new(None);
-    let (sender, receiver) = sync_channel::<(usize, Item)>(jobs.saturating_mul(16));
+    let (sender, receiver) = sync_channel::<Vec<(usize, Item)>>(jobs.saturating_mul(4));
     let receiver = Mutex::new(receiver);
     let worker = Worker {
         engine,
@@ -217,19 +217,28 @@ pub fn filter(
     let (mut tagged, counts) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs).map(|_| scope.spawn(|| worker.work())).collect();
         let mut counts = vec![0u64; inputs.len()];
+        let mut batch = Batch::default();
         for (index, input) in inputs.iter().enumerate() {
             let flow = read_messages(input, &mut |item| {
-                if stop.load(Ordering::Relaxed) || sender.send((index, item)).is_err() {
-                    return ControlFlow::Break(());
-                }
                 if let Some(count) = counts.get_mut(index) {
                     *count += 1;
+                }
+                batch.push(index, item);
+                if batch.is_full() {
+                    let full = std::mem::take(&mut batch.items);
+                    batch.bytes = 0;
+                    if stop.load(Ordering::Relaxed) || sender.send(full).is_err() {
+                        return ControlFlow::Break(());
+                    }
                 }
                 ControlFlow::Continue(())
             });
             if flow.is_break() {
                 break;
             }
+        }
+        if !batch.items.is_empty() && !stop.load(Ordering::Relaxed) {
+            let _ = sender.send(batch.items);
         }
         drop(sender);
         let mut tagged = Vec::new();
@@ -262,12 +271,38 @@ pub fn filter(
     })
 }
 
+/// Messages handed to a worker at once: one channel operation per message
+/// costs more than running a simple script on it.
+#[derive(Default)]
+struct Batch {
+    items: Vec<(usize, Item)>,
+    bytes: usize,
+}
+
+impl Batch {
+    const MESSAGES: usize = 64;
+    const BYTES: usize = 4 << 20;
+
+    fn push(&mut self, index: usize, item: Item) {
+        self.bytes = self.bytes.saturating_add(
+            item.payload
+                .as_ref()
+                .map_or(0, |payload| payload.bytes().len()),
+        );
+        self.items.push((index, item));
+    }
+
+    fn is_full(&self) -> bool {
+        self.items.len() >= Batch::MESSAGES || self.bytes >= Batch::BYTES
+    }
+}
+
 /// What each worker thread shares.
 struct Worker<'a> {
     engine: &'a Engine,
     script: &'a CompiledScript,
     envelope: &'a Envelope,
-    receiver: &'a Mutex<Receiver<(usize, Item)>>,
+    receiver: &'a Mutex<Receiver<Vec<(usize, Item)>>>,
     stop: &'a AtomicBool,
     refused: &'a Mutex<Option<RunError>>,
     on_message: &'a (dyn Fn() + Sync),
@@ -281,10 +316,12 @@ impl Worker<'_> {
                 Ok(receiver) => receiver.recv(),
                 Err(_) => break,
             };
-            let Ok((index, item)) = next else { break };
-            if let Some(result) = self.process(item) {
-                results.push((index, result));
-                (self.on_message)();
+            let Ok(batch) = next else { break };
+            for (index, item) in batch {
+                if let Some(result) = self.process(item) {
+                    results.push((index, result));
+                    (self.on_message)();
+                }
             }
         }
         results
