@@ -26,3 +26,6 @@ mod summary;
 pub use run::{filter, FilterOptions, FilterRun, InputCount, MessageFailure, MessageResult};
 pub use source::{Format, Input, Source, SourceError, UnknownFormat};
 pub use summary::{FailureEntry, Summary};
+
+#[cfg(test)]
+mod tests;
