@@ -582,8 +582,7 @@ fn library_filter_agrees_with_the_fixture_reports() {
     }
     assert!(expected.len() >= 40, "the fixtures are there");
 
-    let mut config = Config::default();
-    config.now = Some(NOW.parse().expect("clock"));
+    let config = Config::builder().now(NOW.parse().expect("clock")).build();
     let engine = Engine::new().with_config(config);
     let script = engine
         .compile(&fs::read_to_string(crate_path(IMIP_SCRIPT)).expect("script"))

@@ -419,9 +419,7 @@ fn read_mbox(path: &Path, each: &mut dyn FnMut(Item) -> ControlFlow<()>) -> Cont
         })?;
     }
     let rest = io::Cursor::new(first_from).chain(reader);
-    let mut ordinal = 0;
-    for message in mbox::MessageIterator::new(rest) {
-        ordinal += 1;
+    for (ordinal, message) in (1u64..).zip(mbox::MessageIterator::new(rest)) {
         let source = Source::Mbox {
             path: path.to_path_buf(),
             ordinal,
