@@ -432,9 +432,14 @@ fn progress_bar(inputs: &[Input]) -> Option<indicatif::ProgressBar> {
     let total = inputs.iter().map(Input::estimate_messages).sum();
     let bar = indicatif::ProgressBar::new(total);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} messages, {per_sec}, ETA {eta}",
+        "{bar:40} {pos}/{len} messages, {rate} messages/s, ETA {eta}",
     ) {
-        bar.set_style(style);
+        bar.set_style(style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(out, "{:.0}", state.per_sec());
+            },
+        ));
     }
     Some(bar)
 }
