@@ -13,7 +13,11 @@ mkdir -p "$out"
 if [ ! -f "$out/mailbox.mbox" ]; then
     python3 scripts/make_mailbox.py "$out" --count "$count"
 fi
-flock /tmp/cargo-build.lock cargo build --release --quiet
+# Hold the shared build lock for the build and the whole measurement, so
+# that no compile on the same machine runs in between.
+exec 9>/tmp/cargo-build.lock
+flock 9
+cargo build --release --quiet
 bin=target/release/sieve-imip
 for store in mailbox.mbox Maildir; do
     for script in filter-imip filter-plain; do
