@@ -27,8 +27,9 @@
 //! The public surface is what an embedder needs: the [`Engine`] (compile
 //! once, run on every message, alone or as a chain), its result types, the
 //! validation [`Config`] and the organizer's stored copies
-//! ([`CalendarLookup`]), and the analysis with its [`report`] (the
-//! `analyze --json` shape). The stages themselves are internal and follow
+//! ([`CalendarLookup`]), the analysis with its [`report`] (the
+//! `analyze --json` shape), and [`filter`]: one script over a whole mail
+//! store in parallel (the `filter` command). The stages themselves are internal and follow
 //! the data: `script` (the Sieve front-end), `message` (finding the iMIP
 //! object), `calendar` (the iTIP model), `recurrence` (recurrence risk),
 //! `validate` (the validation steps and the risk), `analysis` (running the
@@ -41,6 +42,7 @@ pub(crate) mod analysis;
 pub(crate) mod calendar;
 pub mod deliver;
 pub(crate) mod engine;
+pub mod filter;
 pub(crate) mod finding;
 pub(crate) mod headers;
 pub(crate) mod message;

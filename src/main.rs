@@ -2,18 +2,22 @@
 //! it does is a library call a server could make.
 //!
 //! Exit codes: 0 success, 1 a script failed to compile (or `check` found
-//! errors), 2 usage or I/O error.
+//! errors; for `filter`: a message could not be read or run), 2 usage or
+//! I/O error.
 
+use std::io::IsTerminal;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
+use sieve_imip::filter::{filter, FilterOptions, Format, Input, Summary, UnknownFormat};
 use sieve_imip::report::Report;
 use sieve_imip::DirectoryLookup;
 use sieve_imip::{Analysis, Config};
-use sieve_imip::{Engine, Envelope, Outcome};
+use sieve_imip::{CompiledScript, Engine, Envelope, Outcome};
 
 #[derive(Parser)]
 #[command(
@@ -44,12 +48,30 @@ enum Command {
         /// One JSON object per message per line instead of text.
         #[arg(long)]
         json: bool,
-        /// Envelope sender (MAIL FROM).
-        #[arg(long, value_name = "ADDRESS")]
-        from: Option<String>,
-        /// Envelope recipient (RCPT TO), the user whose script runs.
-        #[arg(long, value_name = "ADDRESS")]
-        to: Option<String>,
+        #[command(flatten)]
+        envelope: EnvelopeArgs,
+        #[command(flatten)]
+        validation: ValidationArgs,
+    },
+    /// Run one script on every message of files, folders, Maildirs or mbox
+    /// files, in parallel, and print what it decided, added up.
+    Filter {
+        /// The Sieve script.
+        script: PathBuf,
+        /// Message files, folders of message files, Maildirs or mbox files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Read every PATH as this instead of detecting it.
+        #[arg(long, value_name = "file|dir|maildir|mbox", value_parser = parse_format)]
+        format: Option<Format>,
+        /// Threads running the script (default: one per core).
+        #[arg(long, value_name = "N")]
+        jobs: Option<NonZeroUsize>,
+        /// One JSON object per message per line, then the summary as the last line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        envelope: EnvelopeArgs,
         #[command(flatten)]
         validation: ValidationArgs,
     },
@@ -64,6 +86,31 @@ enum Command {
         #[command(flatten)]
         validation: ValidationArgs,
     },
+}
+
+/// The SMTP envelope of every message.
+#[derive(Args)]
+struct EnvelopeArgs {
+    /// Envelope sender (MAIL FROM).
+    #[arg(long, value_name = "ADDRESS")]
+    from: Option<String>,
+    /// Envelope recipient (RCPT TO), the user whose script runs.
+    #[arg(long, value_name = "ADDRESS")]
+    to: Option<String>,
+}
+
+impl EnvelopeArgs {
+    fn envelope(self) -> Envelope {
+        Envelope {
+            from: self.from,
+            to: self.to,
+            ..Envelope::default()
+        }
+    }
+}
+
+fn parse_format(name: &str) -> Result<Format, UnknownFormat> {
+    name.parse()
 }
 
 /// Options that configure the analysis.
@@ -141,8 +188,7 @@ fn main() -> ExitCode {
             script,
             messages,
             json,
-            from,
-            to,
+            envelope,
             validation,
         } => match validation.config() {
             Ok(config) => test(
@@ -150,12 +196,33 @@ fn main() -> ExitCode {
                 &script,
                 &messages,
                 json,
-                Envelope {
-                    from,
-                    to,
-                    ..Envelope::default()
-                },
+                envelope.envelope(),
             ),
+            Err(code) => code,
+        },
+        Command::Filter {
+            script,
+            paths,
+            format,
+            jobs,
+            json,
+            envelope,
+            validation,
+        } => match validation.config() {
+            Ok(config) => {
+                let options = FilterOptions {
+                    jobs: jobs.unwrap_or(FilterOptions::default().jobs),
+                    envelope: envelope.envelope(),
+                };
+                filter_command(
+                    Engine::new().with_config(config),
+                    &script,
+                    &paths,
+                    format,
+                    &options,
+                    json,
+                )
+            }
             Err(code) => code,
         },
         Command::Analyze {
@@ -294,4 +361,99 @@ fn print_text(path: &Path, outcome: &Outcome) {
     if let Some(failure) = &outcome.failure {
         println!("  ({failure}; message kept)");
     }
+}
+
+/// Exit 1 when some message could not be read or run, 2 when the run
+/// cannot start (the script does not compile, a PATH is missing).
+fn filter_command(
+    engine: Engine,
+    script: &Path,
+    paths: &[PathBuf],
+    format: Option<Format>,
+    options: &FilterOptions,
+    json: bool,
+) -> ExitCode {
+    let compiled = match compile_file(&engine, script) {
+        Ok(compiled) => compiled,
+        Err(()) => return ExitCode::from(2),
+    };
+    let mut inputs = Vec::with_capacity(paths.len());
+    for path in paths {
+        match Input::open(path, format) {
+            Ok(input) => inputs.push(input),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let progress = progress_bar(&inputs);
+    let on_message = || {
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+    };
+    let run = filter(&engine, &compiled, &inputs, options, &on_message);
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    let run = match run {
+        Ok(run) => run,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let summary = Summary::of(&run);
+    let mut out = String::new();
+    if json {
+        for message in &run.messages {
+            out.push_str(&message.to_json_line());
+            out.push('\n');
+        }
+        out.push_str(&summary.to_json_line());
+        out.push('\n');
+    } else {
+        out.push_str(&summary.to_text());
+    }
+    print!("{out}");
+    if summary.all_processed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// A bar in messages when stderr is a terminal; nothing otherwise.
+fn progress_bar(inputs: &[Input]) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let total = inputs.iter().map(Input::estimate_messages).sum();
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} messages, {rate} messages/s, ETA {eta}",
+    ) {
+        bar.set_style(style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(out, "{:.0}", state.per_sec());
+            },
+        ));
+    }
+    Some(bar)
+}
+
+/// Read and compile a script; errors go to stderr as `FILE:LINE:COL: error: ...`.
+fn compile_file(engine: &Engine, script: &Path) -> Result<CompiledScript, ()> {
+    let source = read_text(script).map_err(|_| ())?;
+    engine.compile(&source).map_err(|error| {
+        eprintln!(
+            "{}:{}:{}: error: {}",
+            script.display(),
+            error.line,
+            error.column,
+            error.kind
+        );
+    })
 }
