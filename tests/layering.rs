@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("script", 7),
     ("engine", 8),
     ("deliver", 9),
+    ("filter", 9),
 ];
 
 fn layer_of(module: &str) -> Option<u8> {
