@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
+use sieve_imip::deliver::{Delivery, Maildir, Sendmail, Status, EX_TEMPFAIL};
 use sieve_imip::filter::{filter, FilterOptions, Format, Input, Summary, UnknownFormat};
 use sieve_imip::report::Report;
 use sieve_imip::DirectoryLookup;
@@ -72,6 +73,39 @@ enum Command {
         json: bool,
         #[command(flatten)]
         envelope: EnvelopeArgs,
+        #[command(flatten)]
+        validation: ValidationArgs,
+    },
+    /// Deliver one message read on stdin into a Maildir: the --before
+    /// scripts, the user's SCRIPT and the --after scripts run as one chain
+    /// (a local delivery agent for Postfix's mailbox_command and any MTA that
+    /// pipes to a command). Exit codes: 0 delivered, 75 retry later, 77
+    /// refused.
+    Deliver {
+        /// The user's Maildir: INBOX at its root, folders as Maildir++ `.A.B`.
+        #[arg(long, value_name = "DIR")]
+        maildir: PathBuf,
+        /// An administrator's script run before the user's (repeatable, in order).
+        #[arg(long = "before", value_name = "SCRIPT")]
+        before: Vec<PathBuf>,
+        /// The user's own script (optional).
+        script: Option<PathBuf>,
+        /// An administrator's script run after the user's (repeatable, in order).
+        #[arg(long = "after", value_name = "SCRIPT")]
+        after: Vec<PathBuf>,
+        /// Envelope sender (MAIL FROM; Postfix: "$SENDER").
+        #[arg(long, value_name = "ADDRESS")]
+        sender: Option<String>,
+        /// Create a missing folder for every fileinto, not only with :create.
+        #[arg(long)]
+        create_folders: bool,
+        /// The sendmail-compatible command redirect and vacation go through,
+        /// called as COMMAND -i -f SENDER -- RECIPIENT.
+        #[arg(long, value_name = "COMMAND")]
+        sendmail: Option<String>,
+        /// Append the delivery's log line to this file instead of stderr.
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
         #[command(flatten)]
         validation: ValidationArgs,
     },
@@ -225,6 +259,25 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
+        Command::Deliver {
+            maildir,
+            before,
+            script,
+            after,
+            sender,
+            create_folders,
+            sendmail,
+            log,
+            validation,
+        } => {
+            let scripts: Vec<PathBuf> = before.into_iter().chain(script).chain(after).collect();
+            let delivery = Delivery {
+                maildir: Maildir::new(maildir),
+                create_folders,
+                sendmail: sendmail.as_deref().and_then(Sendmail::parse),
+            };
+            deliver(&delivery, &scripts, sender, validation, log.as_deref())
+        }
         Command::Analyze {
             files,
             json,
@@ -274,6 +327,78 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, ExitCode> {
 
 fn read_text(path: &Path) -> Result<String, ExitCode> {
     read_bytes(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// `deliver`: everything that goes wrong is in the log line, and the
+/// message is stored unless the configuration itself is broken (then the
+/// MTA is asked to retry, so a fix by the administrator loses nothing).
+fn deliver(
+    delivery: &Delivery,
+    scripts: &[PathBuf],
+    sender: Option<String>,
+    validation: ValidationArgs,
+    log: Option<&Path>,
+) -> ExitCode {
+    let mut message = Vec::new();
+    if let Err(error) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut message) {
+        eprintln!("sieve-imip deliver: error: cannot read the message: {error}");
+        return ExitCode::from(EX_TEMPFAIL as u8);
+    }
+    let envelope = Envelope {
+        from: sender,
+        to: validation.recipient.first().cloned(),
+        ..Envelope::default()
+    };
+    let Ok(config) = validation.config() else {
+        return ExitCode::from(EX_TEMPFAIL as u8);
+    };
+    let engine = Engine::new().with_config(config);
+    // RFC 5228-style: a missing script is skipped; one that does not
+    // compile ends the chain where it stands (the scripts before it run).
+    let mut notes = Vec::new();
+    let mut compiled: Vec<CompiledScript> = Vec::new();
+    for path in scripts {
+        let Ok(bytes) = std::fs::read(path) else {
+            notes.push(format!(
+                "{}: missing or unreadable, skipped",
+                path.display()
+            ));
+            continue;
+        };
+        match engine.compile(&String::from_utf8_lossy(&bytes)) {
+            Ok(script) => compiled.push(script),
+            Err(error) => {
+                notes.push(format!(
+                    "{}:{}:{}: {}; the scripts from here on did not run",
+                    path.display(),
+                    error.line,
+                    error.column,
+                    error.kind
+                ));
+                break;
+            }
+        }
+    }
+    let chain: Vec<&CompiledScript> = compiled.iter().collect();
+    let report = delivery.deliver_noting(&engine, &chain, &message, &envelope, notes);
+    let line = format!("sieve-imip deliver: {}", report.log_line());
+    let logged = match log {
+        Some(path) => std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut file| {
+                std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes())
+            }),
+        None => Err(std::io::Error::other("no log file")),
+    };
+    if logged.is_err() {
+        eprintln!("{line}");
+    }
+    if let Status::Rejected(reason) = &report.status {
+        eprintln!("{reason}");
+    }
+    ExitCode::from(u8::try_from(report.status.exit_code()).unwrap_or(1))
 }
 
 fn check(scripts: &[PathBuf]) -> ExitCode {

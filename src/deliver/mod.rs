@@ -74,12 +74,14 @@ pub struct DeliveryReport {
     pub notes: Vec<String>,
     /// The outcome of the script chain.
     pub outcome: Outcome,
+    /// The message's Message-ID, for the log.
+    pub message_id: Option<String>,
 }
 
 impl DeliveryReport {
     /// One line for the log: message-id, status, actions, and what the
     /// `imip` analysis found.
-    pub fn log_line(&self, message_id: Option<&str>) -> String {
+    pub fn log_line(&self) -> String {
         let actions: Vec<String> = self
             .outcome
             .actions
@@ -88,7 +90,7 @@ impl DeliveryReport {
             .collect();
         let mut line = format!(
             "message-id={} status={} actions=[{}]",
-            message_id.unwrap_or("-"),
+            self.message_id.as_deref().unwrap_or("-"),
             match &self.status {
                 Status::Delivered => "delivered".to_owned(),
                 Status::Rejected(_) => "rejected".to_owned(),
@@ -134,6 +136,23 @@ impl DeliveryReport {
 }
 
 impl Delivery {
+    /// Note a problem that happened before the chain ran (a script that
+    /// could not be read or compiled), so the log line carries it.
+    pub fn deliver_noting(
+        &self,
+        engine: &Engine,
+        chain: &[&CompiledScript],
+        message: &[u8],
+        envelope: &Envelope,
+        earlier: Vec<String>,
+    ) -> DeliveryReport {
+        let mut report = self.deliver(engine, chain, message, envelope);
+        let mut notes = earlier;
+        notes.append(&mut report.notes);
+        report.notes = notes;
+        report
+    }
+
     /// Run `chain` on `message` for `envelope` and carry out its actions.
     pub fn deliver(
         &self,
@@ -157,12 +176,16 @@ impl Delivery {
                 }
             }
         };
+        let message_id = mail_parser::MessageParser::new()
+            .parse_headers(message)
+            .and_then(|parsed| parsed.message_id().map(|id| format!("<{id}>")));
         let mut report = DeliveryReport {
             status: Status::Delivered,
             stored: Vec::new(),
             sent: Vec::new(),
             notes,
             outcome,
+            message_id,
         };
         self.carry_out(&mut report, message, envelope);
         report
