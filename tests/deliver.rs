@@ -1,0 +1,345 @@
+//! `sieve-imip deliver` as an MTA runs it: one message on stdin, a Maildir
+//! written by the Maildir protocol, sendmail-style exit codes, a log line,
+//! and nothing lost on any failure.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const PLAIN: &[u8] = b"From: Carol <carol@example.net>\r\nTo: bob@example.org\r\n\
+Subject: Hello\r\nMessage-ID: <plain-1@example.net>\r\n\r\nJust text.\r\n";
+
+/// A scratch folder for one test, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("sieve-imip-deliver-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("scratch folder");
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn script(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        fs::write(&path, text).expect("script written");
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn deliver(args: &[&Path], extra: &[&str], message: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sieve-imip"))
+        .arg("deliver")
+        .args(args)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sieve-imip starts");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(message).expect("message written");
+    }
+    child.wait_with_output().expect("sieve-imip ends")
+}
+
+/// The files in `folder/new` and `folder/cur` of a Maildir, sorted.
+fn messages_in(folder: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ["new", "cur"]
+        .iter()
+        .filter_map(|sub| fs::read_dir(folder.join(sub)).ok())
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .collect();
+    files.sort();
+    files
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn keep_stores_the_message_in_inbox_exactly_as_received() {
+    let scratch = Scratch::new("keep");
+    let maildir = scratch.path("Maildir");
+    let output = deliver(&[Path::new("--maildir"), &maildir], &[], PLAIN);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stored = messages_in(&maildir);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(fs::read(&stored[0]).ok().as_deref(), Some(PLAIN));
+    assert!(stored[0].starts_with(maildir.join("new")));
+    assert_eq!(
+        fs::read_dir(maildir.join("tmp")).map(|d| d.count()).ok(),
+        Some(0)
+    );
+    let log = stderr(&output);
+    assert!(
+        log.contains("message-id=<plain-1@example.net> status=delivered actions=[keep]"),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_mbox_from_line_before_the_message_is_dropped() {
+    let scratch = Scratch::new("fromline");
+    let maildir = scratch.path("Maildir");
+    let mut message = b"From carol@example.net Tue Dec  1 08:00:00 2026\n".to_vec();
+    message.extend_from_slice(PLAIN);
+    let output = deliver(&[Path::new("--maildir"), &maildir], &[], &message);
+    assert_eq!(output.status.code(), Some(0));
+    let stored = messages_in(&maildir);
+    assert_eq!(fs::read(&stored[0]).ok().as_deref(), Some(PLAIN));
+}
+
+#[test]
+fn fileinto_creates_folders_only_with_create_or_the_option() {
+    let scratch = Scratch::new("folders");
+    let maildir = scratch.path("Maildir");
+    let create = scratch.script(
+        "create.sieve",
+        "require \"fileinto\";\nrequire \"mailbox\";\nfileinto :create \"Lists/Carol\";\n",
+    );
+    let plain = scratch.script(
+        "plain.sieve",
+        "require \"fileinto\";\nfileinto \"Archive\";\n",
+    );
+
+    let output = deliver(&[Path::new("--maildir"), &maildir, &create], &[], PLAIN);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(messages_in(&maildir.join(".Lists.Carol")).len(), 1);
+    assert!(maildir.join(".Lists.Carol/maildirfolder").exists());
+
+    // Without :create the folder is not made and the message is kept.
+    let output = deliver(&[Path::new("--maildir"), &maildir, &plain], &[], PLAIN);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!maildir.join(".Archive").exists());
+    assert_eq!(messages_in(&maildir).len(), 1);
+    assert!(
+        stderr(&output).contains("kept in INBOX"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = deliver(
+        &[Path::new("--maildir"), &maildir, &plain],
+        &["--create-folders"],
+        PLAIN,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(messages_in(&maildir.join(".Archive")).len(), 1);
+    assert_eq!(messages_in(&maildir).len(), 1);
+}
+
+#[test]
+fn flags_become_maildir_info_and_discard_stores_nothing() {
+    let scratch = Scratch::new("flags");
+    let maildir = scratch.path("Maildir");
+    let flagged = scratch.script(
+        "flagged.sieve",
+        "require \"imap4flags\";\naddflag [\"\\\\Seen\", \"\\\\Flagged\"];\n",
+    );
+    let output = deliver(&[Path::new("--maildir"), &maildir, &flagged], &[], PLAIN);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stored = messages_in(&maildir);
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].starts_with(maildir.join("cur")));
+    assert!(stored[0].to_string_lossy().ends_with(":2,FS"), "{stored:?}");
+
+    let discard = scratch.script("discard.sieve", "discard;\n");
+    let output = deliver(&[Path::new("--maildir"), &maildir, &discard], &[], PLAIN);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(messages_in(&maildir).len(), 1);
+    assert!(stderr(&output).contains("actions=[discard]"));
+}
+
+#[test]
+fn reject_exits_77_with_the_reason_and_stores_nothing() {
+    let scratch = Scratch::new("reject");
+    let maildir = scratch.path("Maildir");
+    let reject = scratch.script(
+        "reject.sieve",
+        "require \"reject\";\nreject \"No calendar spam here.\";\n",
+    );
+    let output = deliver(&[Path::new("--maildir"), &maildir, &reject], &[], PLAIN);
+    assert_eq!(output.status.code(), Some(77));
+    assert!(stderr(&output).contains("No calendar spam here."));
+    assert!(messages_in(&maildir).is_empty());
+}
+
+#[test]
+fn redirect_and_vacation_go_through_the_sendmail_command() {
+    let scratch = Scratch::new("sendmail");
+    let maildir = scratch.path("Maildir");
+    let record = scratch.path("sent");
+    fs::create_dir_all(&record).expect("record folder");
+    // A stand-in for sendmail that records its arguments and the message.
+    let stub = scratch.script(
+        "sendmail.sh",
+        &format!(
+            "#!/bin/sh\nn=$(ls {dir} | wc -l)\necho \"$@\" > {dir}/$n.args\ncat > {dir}/$n.message\n",
+            dir = record.display()
+        ),
+    );
+    let _ = Command::new("chmod").arg("755").arg(&stub).status();
+    let script = scratch.script(
+        "forward.sieve",
+        "require [\"vacation\"];\nredirect \"archive@example.org\";\nvacation :addresses [\"bob@example.org\"] \"I am away.\";\n",
+    );
+    let sendmail = format!("/bin/sh {}", stub.display());
+    let output = deliver(
+        &[Path::new("--maildir"), &maildir, &script],
+        &[
+            "--sendmail",
+            &sendmail,
+            "--sender",
+            "carol@example.net",
+            "--recipient",
+            "bob@example.org",
+        ],
+        PLAIN,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let read = |name: &str| fs::read_to_string(record.join(name)).unwrap_or_default();
+    assert_eq!(
+        read("0.args").trim(),
+        "-i -f carol@example.net -- archive@example.org"
+    );
+    assert_eq!(read("0.message").as_bytes(), PLAIN);
+    assert_eq!(read("2.args").trim(), "-i -f  -- carol@example.net");
+    assert!(read("2.message").contains("I am away."));
+    // The redirect cancelled the implicit keep: nothing in the Maildir.
+    assert!(messages_in(&maildir).is_empty());
+}
+
+#[test]
+fn a_redirect_that_cannot_be_sent_keeps_the_message() {
+    let scratch = Scratch::new("nosendmail");
+    let maildir = scratch.path("Maildir");
+    let script = scratch.script("forward.sieve", "redirect \"archive@example.org\";\n");
+    let output = deliver(
+        &[Path::new("--maildir"), &maildir, &script],
+        &["--sendmail", "/nonexistent/sendmail"],
+        PLAIN,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(messages_in(&maildir).len(), 1);
+    assert!(stderr(&output).contains("not sent"), "{}", stderr(&output));
+}
+
+#[test]
+fn scripts_that_fail_or_do_not_compile_still_deliver_to_inbox() {
+    let scratch = Scratch::new("failing");
+    let maildir = scratch.path("Maildir");
+    let broken = scratch.script("broken.sieve", "if imip :present { keep; }\n");
+    let erroring = scratch.script(
+        "error.sieve",
+        "require [\"fileinto\", \"ihave\"];\nfileinto \"Elsewhere\";\nerror \"broken script\";\n",
+    );
+    let missing = scratch.path("missing.sieve");
+    for script in [&broken, &erroring, &missing] {
+        let output = deliver(&[Path::new("--maildir"), &maildir, script], &[], PLAIN);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(stderr(&output).contains("note="), "{}", stderr(&output));
+    }
+    assert_eq!(messages_in(&maildir).len(), 3);
+    assert!(!maildir.join(".Elsewhere").exists());
+}
+
+#[test]
+fn a_write_failure_exits_75_and_leaves_nothing_behind() {
+    let scratch = Scratch::new("writefail");
+    // A Maildir under a regular file cannot be created: the write fails.
+    let blocker = scratch.path("not-a-folder");
+    fs::write(&blocker, b"x").expect("file written");
+    let maildir = blocker.join("Maildir");
+    let copy = scratch.script(
+        "copy.sieve",
+        "require [\"fileinto\", \"copy\"];\nfileinto :copy :create \"Copy\";\n",
+    );
+    let output = deliver(&[Path::new("--maildir"), &maildir, &copy], &[], PLAIN);
+    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("status=deferred"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A store that succeeds before one that fails is undone, so the
+    // MTA's retry does not double it.
+    let maildir = scratch.path("Maildir");
+    fs::create_dir_all(maildir.join(".Copy")).expect("folder");
+    for sub in ["tmp", "new", "cur"] {
+        fs::create_dir_all(maildir.join(".Copy").join(sub)).expect("folder");
+    }
+    fs::write(maildir.join("cur"), b"blocks INBOX").expect("file written");
+    let output = deliver(&[Path::new("--maildir"), &maildir, &copy], &[], PLAIN);
+    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
+    assert!(messages_in(&maildir.join(".Copy")).is_empty());
+}
+
+#[test]
+fn global_and_personal_scripts_run_as_one_chain() {
+    let scratch = Scratch::new("chain");
+    let maildir = scratch.path("Maildir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let log = scratch.path("deliver.log");
+    let global = root.join("scripts-examples/global-admin.sieve");
+    let personal = root.join("scripts-examples/route-by-method.sieve");
+    let cases = [
+        ("samples/invitation-outlook.eml", ".Calendar.REQUEST"),
+        ("samples/cancel-google.eml", ".Calendar.CANCEL"),
+        ("samples/newsletter.eml", ""),
+    ];
+    for (sample, folder) in cases {
+        let message = fs::read(root.join(sample)).expect("sample");
+        let output = deliver(
+            &[
+                Path::new("--maildir"),
+                &maildir,
+                Path::new("--before"),
+                &global,
+                &personal,
+                Path::new("--log"),
+                &log,
+            ],
+            &[
+                "--recipient",
+                "bob@example.org",
+                "--now",
+                "2026-11-20T12:00:00Z",
+            ],
+            &message,
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{sample}: {}",
+            stderr(&output)
+        );
+        let stored = messages_in(&maildir.join(folder));
+        assert!(
+            stored.iter().any(|path| {
+                let text = fs::read_to_string(path).unwrap_or_default();
+                text.contains("X-iMIP-Risk") || folder.is_empty()
+            }),
+            "{sample} not in {folder:?}: {stored:?}"
+        );
+    }
+    let lines = fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(lines.lines().count(), 3, "{lines}");
+    assert!(lines.contains("imip=yes method=REQUEST"), "{lines}");
+    assert!(lines.contains("imip=no"), "{lines}");
+}
