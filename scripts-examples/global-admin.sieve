@@ -1,7 +1,7 @@
 # Global filter, run by the administrator before every user's script.
 # Quarantines scheduling mail the validation finds suspicious and stamps
 # every calendar message with its risk score so users can sort on it.
-require ["imip", "fileinto", "editheader", "relational",
+require ["imip", "fileinto", "mailbox", "editheader", "relational",
          "comparator-i;ascii-numeric", "variables", "imap4flags"];
 
 if imip :matches :risk "*" {
@@ -9,7 +9,7 @@ if imip :matches :risk "*" {
 }
 
 if imip :suspicious {
-    fileinto "Junk/Invitations";
+    fileinto :create "Junk/Invitations";
     stop;
 }
 

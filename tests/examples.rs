@@ -50,3 +50,49 @@ fn examples_give_the_expected_actions() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The administrator's global script before the user's, as one chain (what
+/// `sieve-imip deliver --before global-admin.sieve route-by-method.sieve`
+/// runs): the global script stamps and quarantines, the user's routes what
+/// is left.
+#[test]
+fn global_and_user_examples_run_as_one_chain() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let engine = sieve_imip::Engine::new();
+    let load = |name: &str| {
+        let source =
+            std::fs::read_to_string(root.join("scripts-examples").join(name)).expect("script");
+        engine
+            .compile(&source)
+            .unwrap_or_else(|error| panic!("{name}: {error}"))
+    };
+    let global = load("global-admin.sieve");
+    let user = load("route-by-method.sieve");
+    let envelope = Envelope {
+        to: Some("bob@example.org".into()),
+        ..Envelope::default()
+    };
+    let cases = [
+        (
+            "invitation-outlook.eml",
+            "addheader \"X-iMIP-Risk\" \"0\"; fileinto :create \"Calendar/REQUEST\"",
+        ),
+        (
+            "cancel-google.eml",
+            "addheader \"X-iMIP-Risk\" \"0\"; fileinto :create \"Calendar/CANCEL\"",
+        ),
+        (
+            "suspicious-flood.eml",
+            "addheader \"X-iMIP-Risk\" \"100\"; fileinto :create \"Junk/Invitations\"",
+        ),
+        ("newsletter.eml", "keep"),
+    ];
+    for (sample, expected) in cases {
+        let message = std::fs::read(root.join("samples").join(sample)).expect("sample");
+        let outcome = engine
+            .run_chain(&[&global, &user], &message, &envelope)
+            .expect("run");
+        let actual: Vec<String> = outcome.actions.iter().map(ToString::to_string).collect();
+        assert_eq!(actual.join("; "), expected, "{sample}");
+    }
+}
