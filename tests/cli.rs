@@ -1,30 +1,9 @@
 //! The `sieve-imip` command as a user meets it: output formats, exit codes
 //! and the options that configure the analysis.
 
-use std::process::{Command, Output};
-
-fn sieve_imip(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sieve-imip"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_lines(output: &Output) -> Vec<serde_json::Value> {
-    stdout(output)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
-        .collect()
-}
+#[path = "common/cli.rs"]
+mod cli_support;
+use cli_support::{json_lines, sieve_imip, stderr, stdout};
 
 #[test]
 fn check_reports_file_line_column_and_exit_codes() {

@@ -2,6 +2,10 @@
 //! written by the Maildir protocol, sendmail-style exit codes, a log line,
 //! and nothing lost on any failure.
 
+#[path = "common/cli.rs"]
+mod cli_support;
+use cli_support::stderr;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -65,10 +69,6 @@ fn messages_in(folder: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]

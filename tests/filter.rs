@@ -2,11 +2,14 @@
 //! project's samples and fixtures: a Maildir, a folder of message files and
 //! an mbox, with messages that cannot be read or parsed among them.
 
+#[path = "common/cli.rs"]
+mod cli_support;
+use cli_support::{json_lines, sieve_imip, stderr, stdout};
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 use sieve_imip::filter::{filter, FilterOptions, Format, Input, Source, Summary};
@@ -134,29 +137,6 @@ fn build_store(scratch: &Scratch) {
     for sub in ["cur", "new", "tmp"] {
         fs::create_dir_all(scratch.path(&format!("Empty/{sub}"))).expect("empty maildir");
     }
-}
-
-fn sieve_imip(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sieve-imip"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_lines(output: &Output) -> Vec<Value> {
-    stdout(output)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
-        .collect()
 }
 
 fn store_args<'a>(paths: &'a [String], extra: &[&'a str]) -> Vec<&'a str> {

@@ -100,12 +100,12 @@ impl DeliveryReport {
         );
         match &self.outcome.analysis {
             Some(analysis) if analysis.is_imip() => {
-                let mut reasons: Vec<&str> = analysis
-                    .findings()
-                    .iter()
-                    .map(|finding| finding.reason.as_str())
-                    .collect();
-                reasons.dedup();
+                let mut reasons: Vec<&str> = Vec::new();
+                for finding in analysis.findings() {
+                    if !reasons.contains(&finding.reason.as_str()) {
+                        reasons.push(finding.reason.as_str());
+                    }
+                }
                 line.push_str(&format!(
                     " imip=yes method={} risk={} reasons={}",
                     analysis.method().unwrap_or("-"),
