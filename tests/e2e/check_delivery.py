@@ -8,8 +8,9 @@ EXPECTED_TSV lines are `message-file<TAB>folder<TAB>X-iMIP-Risk or -`
 again by its Message-ID header; one without (no header section) by its
 `sieve-imip-e2e-token: NAME` line. Prints a table message -> folder and
 exits 1 on any mismatch: a message missing, delivered more than once, in
-the wrong folder or with the wrong stamp, a delivered file nobody sent, or
-a deliver log that has not exactly one `status=delivered` line per message.
+the wrong folder or with the wrong stamp, a delivered file nobody sent, a
+file left in a tmp/ folder, or a deliver log that has not exactly one
+`status=delivered` line per message.
 """
 import email
 import email.policy
@@ -122,6 +123,9 @@ def main() -> int:
     for path, _raw, mid, _tok in delivered:
         if path not in claimed:
             problems.append(f"{path}: delivered but not sent by this test (Message-ID {mid})")
+    for root, _dirs, files in os.walk(maildir):
+        if os.path.basename(root) == "tmp":
+            problems.extend(f"{os.path.join(root, n)}: left in tmp/" for n in files)
     if len(log_lines) != len(expected):
         problems.append(f"deliver log has {len(log_lines)} lines, expected {len(expected)}")
 

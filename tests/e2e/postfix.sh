@@ -72,7 +72,8 @@ chmod 755 "$WORK"
 mkdir "$WORK/bin" "$WORK/sieve" "$WORK/calendar" "$WORK/conf"
 install -m 755 target/release/sieve-imip "$WORK/bin/sieve-imip"
 install -m 644 "$E2E/global.sieve" "$E2E/user.sieve" "$WORK/sieve/"
-install -m 644 tests/fixtures/calendar-store/*.ics "$WORK/calendar/"
+cp -R tests/fixtures/calendar-store/. "$WORK/calendar/"
+chmod -R a+rX "$WORK/calendar"
 CONF="$WORK/conf"
 
 # 2. Postfix, from Debian's packages.
@@ -100,6 +101,10 @@ user_created=1
 MAIL_HOME=$(getent passwd "$MAIL_USER" | cut -d: -f6)
 MAILDIR="$MAIL_HOME/Maildir"
 install -m 600 -o "$MAIL_USER" /dev/null "$WORK/deliver.log"
+# What mailbox_command will do, tried as the user first: a /tmp mounted
+# noexec or a file the user cannot read fails here, not as a bounce.
+runuser -u "$MAIL_USER" -- "$WORK/bin/sieve-imip" check "$WORK/sieve/global.sieve" "$WORK/sieve/user.sieve" \
+  || die "$MAIL_USER cannot run $WORK/bin/sieve-imip on the scripts"
 
 # 4. The private Postfix instance: loopback, IPv4, no TLS, no chroot, its
 # own queue, and a log file (there may be no syslog).
