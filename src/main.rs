@@ -20,6 +20,24 @@ use sieve_imip::DirectoryLookup;
 use sieve_imip::{Analysis, Config};
 use sieve_imip::{CompiledScript, Engine, Envelope, Outcome};
 
+/// `println!` through [`write_stdout`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        write_stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+/// Write to stdout. A reader that went away (`sieve-imip filter --json |
+/// head`) ends the command quietly with the I/O error code, where
+/// `println!` would panic.
+fn write_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let written = std::io::Write::write_all(&mut stdout, text.as_bytes())
+        .and_then(|()| std::io::Write::flush(&mut stdout));
+    if written.is_err() {
+        std::process::exit(2);
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "sieve-imip",
@@ -305,7 +323,7 @@ fn analyze(config: &Config, files: &[PathBuf], json: bool) -> ExitCode {
         }
         if json {
             match serde_json::to_string(&report) {
-                Ok(line) => println!("{line}"),
+                Ok(line) => outln!("{line}"),
                 Err(error) => {
                     eprintln!("{name}: error: cannot serialise the report: {error}");
                     return ExitCode::from(2);
@@ -475,16 +493,16 @@ fn print_json(path: &Path, outcome: &Outcome) {
         "failure": outcome.failure,
         "abandoned": outcome.abandoned,
     });
-    println!("{line}");
+    outln!("{line}");
 }
 
 fn print_text(path: &Path, outcome: &Outcome) {
-    println!("{}:", path.display());
+    outln!("{}:", path.display());
     for action in &outcome.actions {
-        println!("  {action}");
+        outln!("  {action}");
     }
     if let Some(failure) = &outcome.failure {
-        println!("  ({failure}; message kept)");
+        outln!("  ({failure}; message kept)");
     }
 }
 
@@ -541,7 +559,7 @@ fn filter_command(
     } else {
         out.push_str(&summary.to_text());
     }
-    print!("{out}");
+    write_stdout(&out);
     if summary.all_processed() {
         ExitCode::SUCCESS
     } else {
