@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Check where each sent message landed in the Maildir, and the deliver log.
 
-Usage: check_delivery.py EXPECTED_TSV MAILDIR DELIVER_LOG
+Usage: check_delivery.py EXPECTED_TSV MAILDIR DELIVER_LOG POSTFIX_LOG
 
 EXPECTED_TSV lines are `message-file<TAB>folder<TAB>X-iMIP-Risk or -`
-(paths relative to the working directory, `#` comments). A message is found
+(paths relative to the working directory, `#` comments); the folder
+`(rejected)` means deliver refuses it (exit 77): nothing stored, a
+`status=rejected` log line, and Postfix logs it bounced. A message is found
 again by its Message-ID header; one without (no header section) by its
 `sieve-imip-e2e-token: NAME` line. Prints a table message -> folder and
 exits 1 on any mismatch: a message missing, delivered more than once, in
 the wrong folder or with the wrong stamp, a delivered file nobody sent, a
 file left in a tmp/ folder, or a deliver log that has not exactly one
-`status=delivered` line per message.
+line per message with the status expected, or a Postfix log whose
+`status=sent` and `status=bounced` counts differ from the expectations.
 """
 import email
 import email.policy
@@ -21,6 +24,7 @@ import sys
 TOKEN = re.compile(rb"^sieve-imip-e2e-token: (\S+)\r?$", re.M)
 LOG_ID = re.compile(r"message-id=(\S+)")
 LOG_STATUS = re.compile(r"status=(\S+)")
+REJECTED = "(rejected)"
 
 
 def headers_of(raw: bytes):
@@ -53,10 +57,10 @@ def delivered_files(maildir: str):
 
 
 def main() -> int:
-    if len(sys.argv) != 4:
+    if len(sys.argv) != 5:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    expected_tsv, maildir, log_path = sys.argv[1:]
+    expected_tsv, maildir, log_path, postfix_log = sys.argv[1:]
     expected = []
     with open(expected_tsv, encoding="utf-8") as f:
         for line in f:
@@ -104,9 +108,16 @@ def main() -> int:
             (m.group(1) if (m := LOG_STATUS.search(l)) else "?") for l in logged
         ) or "-"
 
-        landed = ",".join(folders) or "(missing)"
+        rejected = want_folder == REJECTED
+        landed = ",".join(folders) or (REJECTED if rejected else "(missing)")
+        want_status = "rejected" if rejected else "delivered"
         ok = True
-        if len(hits) != 1:
+        if rejected and hits:
+            problems.append(f"{name}: stored in {landed}, expected it rejected")
+            ok = False
+        elif rejected:
+            pass
+        elif len(hits) != 1:
             problems.append(f"{name}: delivered {len(hits)} times, expected once")
             ok = False
         elif folders[0] != want_folder:
@@ -115,8 +126,8 @@ def main() -> int:
         elif stamps[0] != want_stamp:
             problems.append(f"{name}: X-iMIP-Risk is {stamps[0]}, expected {want_stamp}")
             ok = False
-        if status != "delivered":
-            problems.append(f"{name}: deliver log status {status!r}, expected one 'delivered' line")
+        if status != want_status:
+            problems.append(f"{name}: deliver log status {status!r}, expected one {want_status!r} line")
             ok = False
         rows.append((name, want_folder, landed, ",".join(stamps) or "-", status, "ok" if ok else "FAIL"))
 
@@ -129,11 +140,26 @@ def main() -> int:
     if len(log_lines) != len(expected):
         problems.append(f"deliver log has {len(log_lines)} lines, expected {len(expected)}")
 
+    # What Postfix made of deliver's exit codes: 0 sent, 77 bounced.
+    with open(postfix_log, encoding="utf-8", errors="replace") as f:
+        local_lines = [l for l in f if " postfix/local[" in l]
+    want_bounced = sum(1 for e in expected if e[1] == REJECTED)
+    for word, want in (("sent", len(expected) - want_bounced), ("bounced", want_bounced)):
+        got = sum(1 for l in local_lines if f" status={word} " in l)
+        if got != want:
+            problems.append(f"Postfix log has {got} local deliveries status={word}, expected {want}")
+
     header = ("message", "expected", "landed in", "X-iMIP-Risk", "log", "")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-    print(f"{len(expected)} messages sent, {len(delivered)} files delivered, {len(log_lines)} log lines")
+    print(
+        f"{len(expected)} messages sent, {len(delivered)} files delivered, "
+        f"{len(log_lines)} deliver log lines, Postfix: "
+        + ", ".join(
+            f"{sum(1 for l in local_lines if f' status={w} ' in l)} {w}" for w in ("sent", "bounced")
+        )
+    )
 
     for problem in problems:
         print(f"e2e: mismatch: {problem}", file=sys.stderr)

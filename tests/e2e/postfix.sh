@@ -6,7 +6,8 @@
 # to a throw-away local user through mailbox_command = sieve-imip deliver,
 # with tests/e2e/global.sieve before tests/e2e/user.sieve. The messages of
 # tests/e2e/expected.tsv go in over SMTP; each must land exactly once in its
-# folder, and the deliver log must have one line per message.
+# folder (or, for one the user script rejects, be bounced by Postfix on
+# deliver's exit code 77), and the deliver log must have one line per message.
 #
 # Needs root (installs Postfix if absent, adds a user). Run by hand with
 #   SIEVE_IMIP_E2E=1 bash tests/e2e/postfix.sh
@@ -180,8 +181,15 @@ port_open "$PORT" || die "Postfix does not accept connections on 127.0.0.1:$PORT
 say "Postfix $(postconf -c "$CONF" -h mail_version) listening on 127.0.0.1:$PORT, config $CONF"
 
 # 6. The messages, over SMTP.
-mapfile -t MESSAGES < <(grep -v '^#' "$E2E/expected.tsv" | cut -f1 | grep .)
-python3 "$E2E/smtp_send.py" 127.0.0.1 "$PORT" "$SENDER" "$RECIPIENT" "${MESSAGES[@]}" >&2
+# Those the scripts reject go with the null sender, so Postfix drops the
+# bounce instead of queueing it for a remote sender it cannot reach.
+mapfile -t MESSAGES < <(grep -v '^#' "$E2E/expected.tsv" | grep . | cut -f1)
+mapfile -t STORED < <(grep -v '^#' "$E2E/expected.tsv" | grep . | awk -F'\t' '$2 != "(rejected)" { print $1 }')
+mapfile -t REJECTED < <(grep -v '^#' "$E2E/expected.tsv" | grep . | awk -F'\t' '$2 == "(rejected)" { print $1 }')
+python3 "$E2E/smtp_send.py" 127.0.0.1 "$PORT" "$SENDER" "$RECIPIENT" "${STORED[@]}" >&2
+if [ "${#REJECTED[@]}" -gt 0 ]; then
+  python3 "$E2E/smtp_send.py" 127.0.0.1 "$PORT" "" "$RECIPIENT" "${REJECTED[@]}" >&2
+fi
 
 # 7. Wait until every message is delivered and the queue is empty (60 s),
 # then check where each one landed.
@@ -189,7 +197,7 @@ delivered_count() {
   find "$MAILDIR" -type f \( -path '*/new/*' -o -path '*/cur/*' \) 2>/dev/null | wc -l
 }
 for _ in $(seq 120); do
-  if [ "$(delivered_count)" -ge "${#MESSAGES[@]}" ] \
+  if [ "$(delivered_count)" -ge "${#STORED[@]}" ] \
     && postqueue -c "$CONF" -p 2>/dev/null | grep -q 'Mail queue is empty'; then
     break
   fi
@@ -200,7 +208,8 @@ if ! postqueue -c "$CONF" -p 2>/dev/null | grep -q 'Mail queue is empty'; then
   postqueue -c "$CONF" -p >&2 || true
 fi
 result=0
-python3 "$E2E/check_delivery.py" "$E2E/expected.tsv" "$MAILDIR" "$WORK/deliver.log" || result=$?
+python3 "$E2E/check_delivery.py" "$E2E/expected.tsv" "$MAILDIR" "$WORK/deliver.log" "$WORK/maillog" \
+  || result=$?
 
 # 8. Stop Postfix and make sure it is down.
 postfix -c "$CONF" stop >/dev/null 2>&1 || die "postfix -c $CONF stop failed"

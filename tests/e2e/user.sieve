@@ -1,6 +1,12 @@
-# The user's own script: replies and cancellations apart, every other
-# scheduling message in one folder per iTIP method, created on first use.
-require ["imip", "fileinto", "variables", "mailbox"];
+# The user's own script: mail from a blocked domain refused, replies and
+# cancellations apart, every other scheduling message in one folder per
+# iTIP method, created on first use.
+require ["imip", "fileinto", "variables", "mailbox", "reject"];
+
+if address :domain :is "from" "blocked.example" {
+    reject "mail from blocked.example is refused";
+    stop;
+}
 
 if imip :method "REPLY" {
     fileinto :create "Calendar/Replies";
