@@ -77,16 +77,18 @@ cp -R tests/fixtures/calendar-store/. "$WORK/calendar/"
 chmod -R a+rX "$WORK/calendar"
 CONF="$WORK/conf"
 
-# 2. Postfix, from Debian's packages.
-if ! command -v postfix >/dev/null 2>&1; then
-  say "installing postfix"
+# 2. Postfix (and python3, which sends the mail), from Debian's packages.
+missing=()
+command -v postfix >/dev/null 2>&1 || missing+=(postfix)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing ${missing[*]}"
   printf '%s\n' "postfix postfix/main_mailer_type select Local only" \
     "postfix postfix/mailname string localhost" | debconf-set-selections
   flock /tmp/apt.lock apt-get update -qq
   DEBIAN_FRONTEND=noninteractive flock /tmp/apt.lock \
-    apt-get install -y -qq --no-install-recommends postfix >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-command -v python3 >/dev/null 2>&1 || die "python3 is needed to send the messages"
 
 # 3. The local user whose Maildir receives the mail.
 if getent passwd "$MAIL_USER" >/dev/null; then
