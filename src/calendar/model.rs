@@ -204,10 +204,13 @@ impl<'a> ModelBuilder<'a> {
     fn sequence(&mut self, value: &str, line: usize) -> Option<u32> {
         let sequence = value.parse::<u32>().ok();
         if sequence.is_none() {
-            self.problem(
-                line,
-                format!("SEQUENCE is not a non-negative integer: {}", excerpt(value)),
-            );
+            let digits = !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit());
+            let why = if digits {
+                "SEQUENCE is out of range (more than 4294967295)"
+            } else {
+                "SEQUENCE is not a non-negative integer"
+            };
+            self.problem(line, format!("{why}: {}", excerpt(value)));
         }
         sequence
     }

@@ -140,13 +140,13 @@ pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
     let (Some(object), Some(calendar)) = (&input.located.object, input.calendar) else {
         return validation;
     };
+    let method = object
+        .method
+        .as_deref()
+        .or(calendar.method.as_deref())
+        .map(|method| method.trim().to_ascii_uppercase());
     if let Some(message) = input.message {
         let top_level_imip_content_id = object.located_by == LocatedBy::ImipContentIdTop;
-        let method = object
-            .method
-            .as_deref()
-            .or(calendar.method.as_deref())
-            .map(|method| method.trim().to_ascii_uppercase());
         let from = from_addresses(message);
         let headers = authentication::read_headers(message, config, top_level_imip_content_id);
         let people = People {
@@ -170,8 +170,13 @@ pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
         validation.authentication_results = headers.entries;
     }
     let reference = recurrence::reference_date(input.message, config);
-    validation.recurrence =
-        recurrence::check(calendar, config, reference, &mut validation.findings);
+    validation.recurrence = recurrence::check(
+        calendar,
+        method.as_deref(),
+        config,
+        reference,
+        &mut validation.findings,
+    );
     validation
 }
 

@@ -41,10 +41,17 @@ pub(super) fn reference_date(message: Option<&Message<'_>>, config: &Config) -> 
         .unwrap_or(now)
 }
 
+/// The methods that put instances into the recipient's calendar. A REPLY
+/// or CANCEL about a distant instance adds nothing, so `far-future` is not
+/// theirs to carry.
+const ADDS_INSTANCES: [&str; 3] = ["REQUEST", "PUBLISH", "ADD"];
+
 /// Profile every series (each component with a DTSTART, up to the
-/// configured number) and add its recurrence findings to `findings`.
+/// configured number) and add its recurrence findings to `findings`;
+/// `method` is the object's effective METHOD, upper-case.
 pub(super) fn check(
     calendar: &CalendarObject,
+    method: Option<&str>,
     config: &Config,
     reference: DateTime<Utc>,
     findings: &mut Vec<Finding>,
@@ -90,7 +97,12 @@ pub(super) fn check(
         let evaluation = evaluate(&series, &options);
         findings.extend(evaluation.findings);
         if let Some(profile) = evaluation.profile {
-            findings.extend(risk_findings(&profile, &thresholds, reference));
+            let adds_instances = method.is_some_and(|method| ADDS_INSTANCES.contains(&method));
+            findings.extend(
+                risk_findings(&profile, &thresholds, reference)
+                    .into_iter()
+                    .filter(|finding| adds_instances || finding.reason != Reason::FarFuture),
+            );
             profiles.push(SeriesProfile {
                 uid: component.uid.clone(),
                 recurrence_id: component.recurrence_id.as_ref().map(|id| id.value.clone()),

@@ -1,6 +1,8 @@
 //! The risk score: every finding weighed by its reason's configured weight,
 //! summed and capped at 100.
 
+use std::collections::BTreeMap;
+
 use serde::{Serialize, Serializer};
 
 use super::Config;
@@ -23,6 +25,12 @@ fn reason_name<S: Serializer>(reason: &Reason, serializer: S) -> Result<S::Ok, S
 }
 
 /// Weigh findings and sum them into a risk score capped at 100.
+///
+/// Each reason counts once, with the strongest weight among its findings:
+/// one defect often shows in several places (a framing error breaks every
+/// line after it, one unknown rule part repeats in every RRULE), and four
+/// pieces of evidence for one `malformed` are not four times the risk.
+/// The report still lists every finding.
 pub fn score(findings: &[Finding], config: &Config) -> (Vec<ScoredFinding>, u32) {
     let scored: Vec<ScoredFinding> = findings
         .iter()
@@ -32,9 +40,14 @@ pub fn score(findings: &[Finding], config: &Config) -> (Vec<ScoredFinding>, u32)
             detail: finding.detail.clone(),
         })
         .collect();
-    let risk = scored
-        .iter()
-        .fold(0u32, |sum, finding| sum.saturating_add(finding.weight))
+    let mut strongest: BTreeMap<Reason, u32> = BTreeMap::new();
+    for finding in &scored {
+        let weight = strongest.entry(finding.reason).or_default();
+        *weight = (*weight).max(finding.weight);
+    }
+    let risk = strongest
+        .values()
+        .fold(0u32, |sum, weight| sum.saturating_add(*weight))
         .min(100);
     (scored, risk)
 }

@@ -1418,3 +1418,19 @@ fn header_reading_is_bounded() {
     assert_eq!(reasons(&validation), ["imip-header-unsigned"]);
     assert!(detail(&validation, Reason::ImipHeaderUnsigned).contains("among 64 signatures"));
 }
+
+/// One defect, one finding in the risk: several findings of one reason
+/// count once, with their strongest weight; the report keeps them all.
+#[test]
+fn each_reason_counts_once_in_the_risk() {
+    let findings = [
+        Finding::new(Reason::Malformed, "line 3"),
+        Finding::new(Reason::Malformed, "line 4"),
+        Finding::new(Reason::Malformed, "line 5"),
+        Finding::new(Reason::NotInvited, "forwarded"),
+    ];
+    let config = Config::default();
+    let (scored, risk) = score(&findings, &config);
+    assert_eq!(scored.len(), 4);
+    assert_eq!(risk, 15 + 20);
+}
