@@ -44,6 +44,9 @@ pub mod deliver;
 pub(crate) mod engine;
 pub mod filter;
 pub(crate) mod finding;
+#[cfg(any(test, feature = "internals"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod headers;
 pub(crate) mod message;
 pub(crate) mod recurrence;
