@@ -122,8 +122,12 @@ enum Command {
         #[arg(long, value_name = "COMMAND")]
         sendmail: Option<String>,
         /// Append the delivery's log line to this file instead of stderr.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "syslog")]
         log: Option<PathBuf>,
+        /// Send the delivery's log line to the local syslog (facility mail)
+        /// instead of stderr.
+        #[arg(long)]
+        syslog: bool,
         #[command(flatten)]
         validation: ValidationArgs,
     },
@@ -286,6 +290,7 @@ fn main() -> ExitCode {
             create_folders,
             sendmail,
             log,
+            syslog,
             validation,
         } => {
             let scripts: Vec<PathBuf> = before.into_iter().chain(script).chain(after).collect();
@@ -294,7 +299,12 @@ fn main() -> ExitCode {
                 create_folders,
                 sendmail: sendmail.as_deref().and_then(Sendmail::parse),
             };
-            deliver(&delivery, &scripts, sender, validation, log.as_deref())
+            let log = match (log, syslog) {
+                (Some(path), _) => LogTo::File(path),
+                (None, true) => LogTo::Syslog,
+                (None, false) => LogTo::Stderr,
+            };
+            deliver(&delivery, &scripts, sender, validation, &log)
         }
         Command::Analyze {
             files,
@@ -347,6 +357,48 @@ fn read_text(path: &Path) -> Result<String, ExitCode> {
     read_bytes(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// Where `deliver` writes its log line.
+enum LogTo {
+    Stderr,
+    File(PathBuf),
+    Syslog,
+}
+
+impl LogTo {
+    /// Write the line; when the file or syslog cannot take it, stderr does,
+    /// so the line is never lost.
+    fn write(&self, line: &str) {
+        let written = match self {
+            LogTo::Stderr => Err(()),
+            LogTo::File(path) => std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut file| {
+                    std::io::Write::write_all(
+                        &mut file,
+                        format!("sieve-imip deliver: {line}\n").as_bytes(),
+                    )
+                })
+                .map_err(|_| ()),
+            LogTo::Syslog => {
+                let formatter = syslog::Formatter3164 {
+                    facility: syslog::Facility::LOG_MAIL,
+                    hostname: None,
+                    process: "sieve-imip".into(),
+                    pid: std::process::id(),
+                };
+                syslog::unix(formatter)
+                    .map_err(|_| ())
+                    .and_then(|mut logger| logger.info(format!("deliver: {line}")).map_err(|_| ()))
+            }
+        };
+        if written.is_err() {
+            eprintln!("sieve-imip deliver: {line}");
+        }
+    }
+}
+
 /// `deliver`: everything that goes wrong is in the log line, and the
 /// message is stored unless the configuration itself is broken (then the
 /// MTA is asked to retry, so a fix by the administrator loses nothing).
@@ -355,7 +407,7 @@ fn deliver(
     scripts: &[PathBuf],
     sender: Option<String>,
     validation: ValidationArgs,
-    log: Option<&Path>,
+    log: &LogTo,
 ) -> ExitCode {
     let mut message = Vec::new();
     if let Err(error) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut message) {
@@ -399,20 +451,7 @@ fn deliver(
     }
     let chain: Vec<&CompiledScript> = compiled.iter().collect();
     let report = delivery.deliver_noting(&engine, &chain, &message, &envelope, notes);
-    let line = format!("sieve-imip deliver: {}", report.log_line());
-    let logged = match log {
-        Some(path) => std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut file| {
-                std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes())
-            }),
-        None => Err(std::io::Error::other("no log file")),
-    };
-    if logged.is_err() {
-        eprintln!("{line}");
-    }
+    log.write(&report.log_line());
     if let Status::Rejected(reason) = &report.status {
         eprintln!("{reason}");
     }

@@ -343,3 +343,31 @@ fn global_and_personal_scripts_run_as_one_chain() {
     assert!(lines.contains("imip=yes method=REQUEST"), "{lines}");
     assert!(lines.contains("imip=no"), "{lines}");
 }
+
+/// `--syslog` sends the line to the local syslog; with no syslog socket
+/// (as in a container) the line falls back to stderr rather than being lost.
+#[test]
+fn the_log_line_is_never_lost() {
+    let scratch = Scratch::new("syslog");
+    let maildir = scratch.path("Maildir");
+    let output = deliver(&[Path::new("--maildir"), &maildir], &["--syslog"], PLAIN);
+    assert_eq!(output.status.code(), Some(0));
+    let has_syslog = ["/dev/log", "/var/run/syslog", "/var/run/log"]
+        .iter()
+        .any(|socket| Path::new(socket).exists());
+    if !has_syslog {
+        assert!(
+            stderr(&output).contains("message-id=<plain-1@example.net>"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let log = scratch.path("unwritable-dir/deliver.log");
+    let output = deliver(
+        &[Path::new("--maildir"), &maildir, Path::new("--log"), &log],
+        &[],
+        PLAIN,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains("message-id=<plain-1@example.net>"));
+}

@@ -67,7 +67,7 @@ EOF
 }
 
 # 1. The binary, readable and runnable by the mail user (the checkout may not be).
-flock /tmp/cargo-build.lock cargo build --release --locked --quiet
+cargo build --release --locked --quiet
 WORK=$(mktemp -d /tmp/sieve-imip-e2e.XXXXXX)
 chmod 755 "$WORK"
 mkdir "$WORK/bin" "$WORK/sieve" "$WORK/calendar" "$WORK/conf"
