@@ -209,8 +209,11 @@ mod tests {
 
     use super::*;
 
+    /// A target's entry point.
+    type Target = fn(&[u8]);
+
     /// Every target, by the name of its folder under `fuzz/regressions/`.
-    const TARGETS: [(&str, fn(&[u8])); 6] = [
+    const TARGETS: [(&str, Target); 6] = [
         ("script", script),
         ("engine", engine),
         ("calendar", calendar),
