@@ -612,3 +612,31 @@ fn long_delegation_lists_are_bounded_and_reported() {
         .iter()
         .any(|finding| finding.detail.contains("lists 5000 delegations")));
 }
+
+/// Inputs that make sieve-rs 0.7.3 or mail-parser 0.11 panic (found by
+/// fuzzing) are contained: the script is refused with an error, the
+/// message is kept with the reason.
+#[test]
+fn dependency_panics_are_contained() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let script = std::fs::read_to_string(
+        root.join("script/sieve-rs-register-match-var-header-matches-dollar-2.sieve"),
+    )
+    .expect("regression input");
+    let error = Engine::new().compile(&script).expect_err("refused");
+    assert_eq!((error.line, error.column), (1, 1));
+    assert!(error.to_string().contains("sieve-rs failed"), "{error}");
+
+    let message = std::fs::read(
+        root.join("engine/mail-parser-message-rfc822-in-multipart-invalid-part-id.eml"),
+    )
+    .expect("regression input");
+    let compiled = compile("require \"imip\";\nif imip :present { discard; }\n").expect("compiles");
+    let outcome = run(&compiled, &message, &Envelope::default()).expect("run");
+    assert!(outcome.is_kept());
+    let failure = outcome.failure.expect("a failure");
+    assert_eq!(failure.kind(), "engine-failed");
+    let plain = compile("keep;\n").expect("compiles");
+    let outcome = run(&plain, &message, &Envelope::default()).expect("run");
+    assert!(outcome.is_kept());
+}

@@ -46,6 +46,15 @@ impl Engine {
         if let [script] = scripts {
             return self.run(script, message, envelope);
         }
+        super::contained(|| self.run_chain_unguarded(scripts, message, envelope))
+    }
+
+    fn run_chain_unguarded(
+        &self,
+        scripts: &[&CompiledScript],
+        message: &[u8],
+        envelope: &Envelope,
+    ) -> Result<Outcome, RunError> {
         let raw: Cow<'_, [u8]> = normalize_line_endings(message);
         let items = scripts
             .iter()

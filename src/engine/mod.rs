@@ -31,7 +31,7 @@ pub use outcome::{Action, Failure, HeaderField, Outcome};
 
 use crate::analysis::Analysis;
 use crate::message::normalize_line_endings;
-use crate::script::{self, ItemSet, ScriptError};
+use crate::script::{self, ItemSet, ScriptError, ScriptErrorKind};
 use crate::validate::Config;
 use items::{depth_for, fill_items};
 
@@ -142,7 +142,14 @@ impl Engine {
 
     /// Compile a script (Sieve source text) through the `imip` front-end.
     pub fn compile(&self, source: &str) -> Result<CompiledScript, ScriptError> {
-        let parts = script::compile(&self.compiler, source)?;
+        // sieve-rs 0.7.3 panics on some hostile scripts (found by fuzzing,
+        // fuzz/regressions/script/): a script must never take the server down.
+        let parts = catch_unwind(AssertUnwindSafe(|| script::compile(&self.compiler, source)))
+            .unwrap_or(Err(ScriptError {
+                line: 1,
+                column: 1,
+                kind: ScriptErrorKind::CompilerFailed,
+            }))?;
         Ok(CompiledScript {
             sieve: Arc::new(parts.sieve),
             items: parts.items,
@@ -151,6 +158,15 @@ impl Engine {
 
     /// Run a compiled script on one raw RFC 5322 message.
     pub fn run(
+        &self,
+        script: &CompiledScript,
+        message: &[u8],
+        envelope: &Envelope,
+    ) -> Result<Outcome, RunError> {
+        contained(|| self.run_unguarded(script, message, envelope))
+    }
+
+    fn run_unguarded(
         &self,
         script: &CompiledScript,
         message: &[u8],
@@ -216,6 +232,24 @@ impl Engine {
             detail: "the iMIP analysis of this message failed unexpectedly".into(),
         })
     }
+}
+
+/// Run `work`, turning a panic inside sieve-rs or mail-parser into a kept
+/// message: mail-parser 0.11 panics on some hostile MIME structures (found
+/// by fuzzing, fuzz/regressions/engine/), and one message must never take
+/// the server down or be lost.
+pub(super) fn contained(
+    work: impl FnOnce() -> Result<Outcome, RunError>,
+) -> Result<Outcome, RunError> {
+    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        Ok(Outcome::kept_after(
+            Failure::EngineFailed {
+                detail: "sieve-rs or mail-parser failed on this message unexpectedly (a defect, contained)".into(),
+            },
+            Vec::new(),
+            None,
+        ))
+    })
 }
 
 /// sieve-rs runs on an empty stand-in when mail-parser cannot parse the

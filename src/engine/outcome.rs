@@ -201,16 +201,23 @@ pub enum Failure {
         /// What happened, for a person.
         detail: String,
     },
+    /// sieve-rs or mail-parser panicked on the message (a defect in them
+    /// that hostile input reaches, contained).
+    EngineFailed {
+        /// What happened, for a person.
+        detail: String,
+    },
 }
 
 impl Failure {
     /// The short, stable category: `runtime-error`, `analysis-failed`,
-    /// `unparsable-message`.
+    /// `unparsable-message`, `engine-failed`.
     pub fn kind(&self) -> &'static str {
         match self {
             Failure::RuntimeError { .. } => "runtime-error",
             Failure::AnalysisFailed { .. } => "analysis-failed",
             Failure::UnparsableMessage { .. } => "unparsable-message",
+            Failure::EngineFailed { .. } => "engine-failed",
         }
     }
 
@@ -219,7 +226,8 @@ impl Failure {
         match self {
             Failure::RuntimeError { detail }
             | Failure::AnalysisFailed { detail }
-            | Failure::UnparsableMessage { detail } => detail,
+            | Failure::UnparsableMessage { detail }
+            | Failure::EngineFailed { detail } => detail,
         }
     }
 }
@@ -238,6 +246,9 @@ impl Failure {
                 detail: place(detail),
             },
             Failure::UnparsableMessage { detail } => Failure::UnparsableMessage {
+                detail: place(detail),
+            },
+            Failure::EngineFailed { detail } => Failure::EngineFailed {
                 detail: place(detail),
             },
         }

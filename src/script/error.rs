@@ -141,6 +141,11 @@ pub enum ScriptErrorKind {
     /// sieve-rs refused the (lowered) script.
     #[error("{}", sieve_message(.0))]
     Sieve(CompileError),
+    /// sieve-rs's compiler panicked on the script (a defect of sieve-rs
+    /// that hostile text reaches); the panic is contained and the script
+    /// refused.
+    #[error("sieve-rs failed on this script unexpectedly (a defect in sieve-rs, contained); the script is refused")]
+    CompilerFailed,
 }
 
 impl ScriptErrorKind {
