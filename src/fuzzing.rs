@@ -14,11 +14,13 @@ use std::sync::OnceLock;
 
 use chrono::DateTime;
 
+use crate::analysis::Analysis;
 use crate::calendar::{parse_calendar, CalendarLimits};
+use crate::engine::{CompiledScript, Engine, Envelope, Failure};
 use crate::headers::authentication_results::parse_authentication_results;
 use crate::headers::dkim_signature::parse_dkim_signature;
 use crate::headers::msg_id::parse_msg_id_bytes;
-use crate::{Analysis, CompiledScript, Config, Engine, Envelope, Failure};
+use crate::validate::Config;
 
 /// The clock every target runs at (2026-11-20T12:00:00Z, that of the
 /// fixtures), so that a finding replays the same on another day.

@@ -112,6 +112,10 @@ fn no_stage_imports_a_later_one() {
                         "{} (layer {layer}) names crate::{named}, which is not an earlier layer",
                         file.display()
                     )),
+                    None if named.is_empty() => problems.push(format!(
+                        "{} names items from the crate root (crate::{{..}}); name their modules, so the layers can be checked",
+                        file.display()
+                    )),
                     None => problems.push(format!(
                         "{} names crate::{named}, a module with no layer in LAYERS",
                         file.display()
