@@ -14,7 +14,14 @@ Exit status: that of the Rust test (0 when every case agrees).
 
 Known dateutil differences kept out of the generator: BYDAY mixing plain and
 ordinal weekdays (dateutil requires both), WEEKLY with BYSETPOS (dateutil
-cuts DTSTART's week at DTSTART), leap second 60.
+cuts DTSTART's week at DTSTART), leap second 60, COUNT on a second RRULE
+that does not produce DTSTART (RFC 5545 counts DTSTART as the first
+occurrence of every rule; dateutil does not). Rules whose readings differ
+(YEARLY with BYWEEKNO and no BYDAY, YEARLY with BYMONTHDAY and no BYMONTH)
+are compared with the evaluator's `other_reading`, which is dateutil's.
+
+One case in five is a recurrence set of two or three RRULEs (a union,
+compared with dateutil's `rruleset`), sometimes the same rule twice.
 """
 
 import argparse
@@ -22,6 +29,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -143,6 +151,66 @@ def make_case(rng):
     }
 
 
+def make_set_case(rng):
+    """Two or three RRULEs in one set; the first produces DTSTART."""
+    base = make_case(rng)
+    if base is None:
+        return None
+    first = dt.datetime.strptime(base["dtstart"], "%Y%m%dT%H%M%SZ")
+    rules = [base["rrule"]]
+    for _ in range(rng.randint(1, 2)):
+        if rng.random() < 0.3:
+            rules.append(rules[0])
+            continue
+        freq = rng.choice(["YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY"])
+        parts = random_rule(rng, freq)
+        if rng.random() < 0.7:
+            until = first + dt.timedelta(seconds=rng.randint(0, int(SPAN[freq].total_seconds())))
+            parts.append("UNTIL=" + fmt(until) + "Z")
+        rules.append(";".join(parts))
+    # dateutil reads UNTIL without Z here: the set's DTSTART is naive.
+    text = "\n".join("RRULE:" + re.sub(r"(UNTIL=\d{8}T\d{6})Z", r"\1", r) for r in rules)
+    try:
+        rset = rrulestr(text, dtstart=first, forceset=True)
+        now = dt.datetime.strptime(base["now"], "%Y-%m-%dT%H:%M:%SZ")
+        end = now + dt.timedelta(seconds=base["horizon_seconds"])
+        in_window = [t for t in rset.between(now, end, inc=True) if t < end]
+        total = None
+        if all("COUNT=" in r or "UNTIL=" in r for r in rules):
+            # Bounded: every rule ends within its span, so the list is short.
+            instances = list(rset)
+            if len(instances) > 5000:
+                return None
+            total = len(instances)
+        listed = list(rset.between(first, first, inc=True))
+        for r in rules:
+            if "COUNT=" in r or "UNTIL=" in r:
+                continue
+            # An unbounded rule that never produces makes the set finite.
+            alone = rrulestr(re.sub(r"(UNTIL=\d{8}T\d{6})Z", r"\1", r), dtstart=first)
+            if alone.after(first, inc=True) is None:
+                return None
+    except (ValueError, OverflowError):
+        return None
+    if not listed:
+        return None
+    if any(ambiguous(r) for r in rules):
+        return None
+    return dict(base, rrule=None, rrules=rules, instances_total=total,
+                instances_in_horizon=len(in_window),
+                first_start_in_horizon=in_window[0].strftime("%Y-%m-%dT%H:%M:%SZ") if in_window else None)
+
+
+def ambiguous(rule):
+    """The shapes RFC 5545 and dateutil read differently."""
+    parts = dict(p.split("=", 1) for p in rule.split(";"))
+    if parts.get("FREQ") != "YEARLY":
+        return False
+    weekno = "BYWEEKNO" in parts and not any(k in parts for k in ("BYDAY", "BYMONTHDAY", "BYYEARDAY"))
+    monthday = "BYMONTHDAY" in parts and not any(k in parts for k in ("BYMONTH", "BYWEEKNO", "BYYEARDAY", "BYDAY"))
+    return weekno or monthday
+
+
 def slow_case(signum, frame):
     raise TimeoutError()
 
@@ -162,7 +230,7 @@ def main():
         attempts += 1
         signal.alarm(2)
         try:
-            case = make_case(rng)
+            case = make_set_case(rng) if rng.random() < 0.2 else make_case(rng)
         except TimeoutError:
             case = None
         signal.alarm(0)

@@ -128,6 +128,30 @@ pub struct RecurrenceReport<'a> {
     pub max_overlap: u64,
     /// How the series' time zone was resolved, when not as written.
     pub timezone_note: Option<&'a str>,
+    /// Rules not counted as written (RFC 7529 RSCALE, a rule read two ways).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_note: Option<&'a str>,
+    /// The counts when the rule's missing part is expanded (python-dateutil's reading).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_reading: Option<OtherReadingReport>,
+}
+
+/// [`RecurrenceReport::other_reading`].
+#[derive(Debug, Serialize)]
+pub struct OtherReadingReport {
+    /// A number, or the string `"unbounded"`.
+    pub instances_total: serde_json::Value,
+    /// Instances starting in `[now, now + horizon)`.
+    pub instances_in_horizon: u64,
+    /// Most instances starting on one calendar day.
+    pub max_per_day: u64,
+}
+
+fn count_value(count: InstanceCount) -> serde_json::Value {
+    match count {
+        InstanceCount::Exact(count) => serde_json::Value::from(count),
+        InstanceCount::Unbounded => serde_json::Value::from("unbounded"),
+    }
 }
 
 impl<'a> RecurrenceReport<'a> {
@@ -139,10 +163,7 @@ impl<'a> RecurrenceReport<'a> {
         RecurrenceReport {
             uid: series.uid.as_deref(),
             recurrence_id: series.recurrence_id.as_deref(),
-            instances_total: match profile.instances_total {
-                InstanceCount::Exact(count) => serde_json::Value::from(count),
-                InstanceCount::Unbounded => serde_json::Value::from("unbounded"),
-            },
+            instances_total: count_value(profile.instances_total),
             instances_in_horizon: profile.instances_in_horizon,
             first_start: time(profile.first_start),
             last_start: time(profile.last_start),
@@ -150,6 +171,15 @@ impl<'a> RecurrenceReport<'a> {
             max_per_day: profile.max_per_day,
             max_overlap: profile.max_overlap,
             timezone_note: profile.timezone_note.as_deref(),
+            rule_note: profile.rule_note.as_deref(),
+            other_reading: profile
+                .other_reading
+                .as_ref()
+                .map(|other| OtherReadingReport {
+                    instances_total: count_value(other.instances_total),
+                    instances_in_horizon: other.instances_in_horizon,
+                    max_per_day: other.max_per_day,
+                }),
         }
     }
 }

@@ -31,9 +31,40 @@ use super::plan::{self, DayMask, DayTimes, Plan};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Oversized;
 
-/// Work units one evaluation may spend (a unit is roughly one year built or
-/// walked, one day enumerated, or one sub-daily period enumerated).
-pub(crate) const WORK_BUDGET: u64 = 250_000;
+/// Work units one calendar object may spend on all its recurrence sets and
+/// time zone rules together (a unit is roughly one year built or walked,
+/// one day enumerated, or one sub-daily period enumerated). One budget for
+/// the whole object: rules that each stay inside a per-rule allowance must
+/// not multiply the cost by their number.
+pub(crate) const WORK_BUDGET: u64 = 1_000_000;
+
+/// A work budget shared by every counter of one calendar object; cloning
+/// shares it.
+#[derive(Debug, Clone)]
+pub(crate) struct Budget(Rc<Cell<u64>>);
+
+impl Budget {
+    pub(crate) fn new(units: u64) -> Budget {
+        Budget(Rc::new(Cell::new(units)))
+    }
+
+    /// Take `units`, or fail (and leave nothing) when fewer are left.
+    pub(crate) fn spend(&self, units: u64) -> Result<(), Oversized> {
+        let left = self.0.get();
+        if left < units {
+            self.0.set(0);
+            return Err(Oversized);
+        }
+        self.0.set(left - units);
+        Ok(())
+    }
+
+    /// Units left.
+    #[cfg(test)]
+    pub(crate) fn left(&self) -> u64 {
+        self.0.get()
+    }
+}
 
 /// Day phases of a sub-daily rule whose day patterns are kept.
 const MAX_CACHED_PHASES: u64 = 4096;
@@ -109,7 +140,7 @@ pub(crate) struct RuleCounter {
     by_type: RefCell<[Option<Rc<YearData>>; 28]>,
     /// `walked[i]`: instances in the years [origin, origin + i), filled on demand.
     walked: RefCell<Vec<u128>>,
-    budget: Cell<u64>,
+    budget: Budget,
 }
 
 fn unit_seconds(freq: Frequency) -> i64 {
@@ -121,7 +152,7 @@ fn unit_seconds(freq: Frequency) -> i64 {
 }
 
 impl RuleCounter {
-    pub(crate) fn new(plan: Plan, budget: u64) -> RuleCounter {
+    pub(crate) fn new(plan: Plan, budget: &Budget) -> RuleCounter {
         let start_day = plan.start.div_euclid(SECONDS_PER_DAY);
         let origin_year = civil::year_of_day(start_day);
         let n = u128::from(plan.interval);
@@ -173,7 +204,7 @@ impl RuleCounter {
             origin_prefix: Cell::new(None),
             by_type: RefCell::new(Default::default()),
             walked: RefCell::new(vec![0]),
-            budget: Cell::new(budget),
+            budget: budget.clone(),
         }
     }
 
@@ -216,13 +247,7 @@ impl RuleCounter {
     }
 
     fn spend(&self, units: u64) -> Result<(), Oversized> {
-        let left = self.budget.get();
-        if left < units {
-            self.budget.set(0);
-            return Err(Oversized);
-        }
-        self.budget.set(left - units);
-        Ok(())
+        self.budget.spend(units)
     }
 
     /// Whether the per-(type, phase) contents are the same for every year.

@@ -20,6 +20,6 @@ pub(crate) mod zone;
 mod tests;
 
 pub use risk::{risk_findings, RecurrenceThresholds};
-pub use series::{
-    evaluate, EvalOptions, InstanceCount, RecurrenceProfile, Series, DEFAULT_HORIZON_DAYS,
-};
+#[cfg(any(test, feature = "internals"))]
+pub use series::evaluate;
+pub use series::{EvalOptions, InstanceCount, RecurrenceProfile, Series, DEFAULT_HORIZON_DAYS};

@@ -101,6 +101,32 @@ pub struct Recur {
     pub by_month: Vec<u32>,
     pub by_set_pos: Vec<i32>,
     pub week_start: Weekday,
+    /// RFC 7529 RSCALE, upper-case (`None`: Gregorian, as RFC 5545).
+    pub rscale: Option<String>,
+    /// RFC 7529 SKIP: what becomes of a day the month lacks.
+    pub skip: Skip,
+    /// BYMONTH values with the RFC 7529 leap-month suffix (`5L`).
+    pub by_leap_month: Vec<u32>,
+}
+
+/// RFC 7529 SKIP: a generated day that the month lacks (30 February) is
+/// left out (`OMIT`, the RFC 5545 behaviour), moved to the month's last
+/// day (`BACKWARD`) or to the first day after it (`FORWARD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Skip {
+    #[default]
+    Omit,
+    Backward,
+    Forward,
+}
+
+impl Recur {
+    /// Whether the rule is in a calendar scale other than the Gregorian one.
+    pub fn is_non_gregorian(&self) -> bool {
+        self.rscale
+            .as_deref()
+            .is_some_and(|scale| scale != "GREGORIAN")
+    }
 }
 
 /// Why a `recur` value is not acceptable; every variant names the rule part.
@@ -492,13 +518,32 @@ pub(crate) fn weeknum(input: &str) -> Res<'_, i32> {
 }
 
 /// `bymolist = ( monthnum *("," monthnum) )`
-pub(crate) fn bymolist(input: &str) -> Res<'_, Vec<u32>> {
+pub(crate) fn bymolist(input: &str) -> Res<'_, Vec<(u32, bool)>> {
     separated_list1(char(','), monthnum).parse(input)
 }
 
-/// `monthnum = 1*2DIGIT ;1 to 12`
-pub(crate) fn monthnum(input: &str) -> Res<'_, u32> {
-    in_range(digits(1, 2), 1, 12).parse(input)
+/// `monthnum = 1*2DIGIT ["L"] ;1 to 12, "L" (a leap month) per RFC 7529`
+pub(crate) fn monthnum(input: &str) -> Res<'_, (u32, bool)> {
+    (
+        in_range(digits(1, 2), 1, 12),
+        map(opt(char('L')), |l| l.is_some()),
+    )
+        .parse(input)
+}
+
+/// `rscale = (iana-token / x-name) ;RFC 7529, default "GREGORIAN"`
+pub(crate) fn rscale(input: &str) -> Res<'_, &str> {
+    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '-')(input)
+}
+
+/// `skip = ("OMIT" / "BACKWARD" / "FORWARD") ;RFC 7529, default "OMIT"`
+pub(crate) fn skip(input: &str) -> Res<'_, Skip> {
+    alt((
+        value(Skip::Omit, tag("OMIT")),
+        value(Skip::Backward, tag("BACKWARD")),
+        value(Skip::Forward, tag("FORWARD")),
+    ))
+    .parse(input)
 }
 
 /// `bysplist = ( setposday *("," setposday) )`
@@ -609,6 +654,9 @@ pub fn parse_recur(text: &str) -> Result<Recur, RecurError> {
         by_month: Vec::new(),
         by_set_pos: Vec::new(),
         week_start: Weekday::Monday,
+        rscale: None,
+        skip: Skip::Omit,
+        by_leap_month: Vec::new(),
     };
     let mut seen: Vec<&str> = Vec::new();
     let mut has_freq = false;
@@ -666,7 +714,21 @@ pub fn parse_recur(text: &str) -> Result<Recur, RecurError> {
                     "expected week numbers 1 to 53, or -53 to -1",
                 )?
             }
-            "BYMONTH" => rule.by_month = whole(name, text, bymolist, "expected months 1 to 12")?,
+            "BYMONTH" => {
+                let months = whole(name, text, bymolist, "expected months 1 to 12")?;
+                for (month, leap) in months {
+                    if leap {
+                        rule.by_leap_month.push(month);
+                    } else {
+                        rule.by_month.push(month);
+                    }
+                }
+            }
+            "RSCALE" => {
+                rule.rscale =
+                    Some(whole(name, text, rscale, "expected a calendar scale name")?.to_string())
+            }
+            "SKIP" => rule.skip = whole(name, text, skip, "expected OMIT, BACKWARD or FORWARD")?,
             "BYSETPOS" => {
                 rule.by_set_pos = whole(
                     name,
@@ -687,6 +749,21 @@ pub fn parse_recur(text: &str) -> Result<Recur, RecurError> {
 }
 
 fn check_combinations(rule: &Recur) -> Result<(), RecurError> {
+    // RFC 7529 section 4.1: SKIP and leap months only with RSCALE.
+    if rule.rscale.is_none() {
+        if rule.skip != Skip::Omit {
+            return Err(RecurError::InvalidPart {
+                part: "SKIP".to_string(),
+                problem: "only allowed together with RSCALE (RFC 7529)",
+            });
+        }
+        if !rule.by_leap_month.is_empty() {
+            return Err(RecurError::InvalidPart {
+                part: "BYMONTH".to_string(),
+                problem: "leap months (\"L\") only allowed together with RSCALE (RFC 7529)",
+            });
+        }
+    }
     if rule.count.is_some() && rule.until.is_some() {
         return Err(RecurError::CountWithUntil);
     }

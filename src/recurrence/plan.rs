@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::civil::{self, SECONDS_PER_DAY};
-use super::parse::{Frequency, Recur};
+use super::parse::{Frequency, Recur, Skip};
 
 /// One bit per day of a year (up to 366 days).
 pub(crate) type DayMask = [u64; 6];
@@ -214,6 +214,9 @@ pub(crate) struct Plan {
     pub month_days_positive: u32,
     pub month_days_negative: u32,
     pub has_month_days: bool,
+    /// RFC 7529 SKIP for month days the month lacks (positive BYMONTHDAY
+    /// values past the month's end, DTSTART's day in a shorter month).
+    pub skip: Skip,
     pub year_days: Vec<i32>,
     pub week_numbers: Vec<i32>,
     /// Bit per weekday (0 = Monday) matched on any day.
@@ -326,7 +329,10 @@ impl Plan {
             // the representable years anyway; the clamp keeps arithmetic in range.
             interval: rule.interval.clamp(1, MAX_INTERVAL),
             week_start: rule.week_start.index(),
-            months: if months.is_empty() {
+            months: if months.is_empty() && !rule.by_leap_month.is_empty() {
+                // Only leap months (RFC 7529 "5L"): the Gregorian year has none.
+                0
+            } else if months.is_empty() {
                 0x1FFE
             } else {
                 months.iter().fold(0u16, |m, &v| m | (1 << v))
@@ -334,6 +340,7 @@ impl Plan {
             month_days_positive,
             month_days_negative,
             has_month_days: !month_days.is_empty(),
+            skip: rule.skip,
             year_days: rule.by_year_day.clone(),
             week_numbers: rule.by_week_no.clone(),
             weekdays: weekday_entries
@@ -383,6 +390,25 @@ impl Plan {
                             {
                                 mask_set(&mut month_day_mask, offset + d - 1);
                             }
+                        }
+                        let lacks = self
+                            .month_days_positive
+                            .checked_shr(u32::try_from(len).unwrap_or(32))
+                            .unwrap_or(0)
+                            != 0;
+                        match self.skip {
+                            Skip::Omit => {}
+                            Skip::Backward if lacks => {
+                                mask_set(&mut month_day_mask, offset + len - 1);
+                            }
+                            // The first day after the month (RFC 7529 3.1);
+                            // past 31 December it is in the next year's
+                            // mask and is left out here.
+                            Skip::Forward if lacks && offset + len < length => {
+                                mask_set(&mut month_day_mask, offset + len);
+                                mask_set(&mut allowed, offset + len);
+                            }
+                            _ => {}
                         }
                     }
                     if self.ordinal_within_month && !self.ordinal_weekdays.is_empty() {

@@ -43,21 +43,38 @@ pub fn risk_findings(
         InstanceCount::Unbounded => "unbounded".to_string(),
     };
     let mut findings = Vec::new();
-    if profile.instances_in_horizon > thresholds.flood_instances {
+    // A rule the implementations read differently floods whichever way the
+    // recipient's calendar reads it: the larger count is judged.
+    let other = profile.other_reading.as_ref();
+    let (in_horizon, reading) = match other {
+        Some(other) if other.instances_in_horizon > profile.instances_in_horizon => (
+            other.instances_in_horizon,
+            " when the rule's missing part is expanded",
+        ),
+        _ => (profile.instances_in_horizon, ""),
+    };
+    if in_horizon > thresholds.flood_instances {
         findings.push(Finding::new(
             Reason::RecurrenceFlood,
             format!(
-                "{} instances in the horizon (limit {}), {total} in all{note}",
-                profile.instances_in_horizon, thresholds.flood_instances
+                "{in_horizon} instances in the horizon{reading} (limit {}), {total} in all{note}",
+                thresholds.flood_instances
             ),
         ));
     }
-    if profile.max_per_day > thresholds.flood_per_day {
+    let (per_day, reading) = match other {
+        Some(other) if other.max_per_day > profile.max_per_day => (
+            other.max_per_day,
+            " when the rule's missing part is expanded",
+        ),
+        _ => (profile.max_per_day, ""),
+    };
+    if per_day > thresholds.flood_per_day {
         findings.push(Finding::new(
             Reason::RecurrenceFlood,
             format!(
-                "{} instances on one day (limit {}){note}",
-                profile.max_per_day, thresholds.flood_per_day
+                "{per_day} instances on one day{reading} (limit {}){note}",
+                thresholds.flood_per_day
             ),
         ));
     }

@@ -5,9 +5,15 @@
 use chrono::{DateTime, Utc};
 
 use super::civil::SECONDS_PER_DAY;
-use super::counter::{Oversized, RuleCounter, WORK_BUDGET};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+#[cfg(any(test, feature = "internals"))]
+use super::counter::WORK_BUDGET;
+use super::counter::{Budget, Oversized, RuleCounter};
 use super::parse::{
-    parse_date_or_date_time, parse_duration, parse_period, parse_recur, DateOrDateTime, PeriodEnd,
+    parse_date_or_date_time, parse_duration, parse_period, parse_recur, DateOrDateTime, Frequency,
+    PeriodEnd, Recur, Weekday, WeekdayNum,
 };
 use super::plan::Plan;
 use super::zone::{local_seconds, Zone};
@@ -87,6 +93,29 @@ pub struct RecurrenceProfile {
     pub max_overlap: u64,
     /// How the DTSTART zone was resolved when that was not exact (unknown TZID, floating time).
     pub timezone_note: Option<String>,
+    /// Rules that were not counted as written: a calendar scale the
+    /// evaluator does not implement (RFC 7529 RSCALE), or a rule whose
+    /// reading implementations disagree on (see [`OtherReading`]).
+    pub rule_note: Option<String>,
+    /// The counts under the other reading of a rule the implementations
+    /// disagree on, so that a flood holds whichever reading the
+    /// recipient's calendar applies.
+    pub other_reading: Option<OtherReading>,
+}
+
+/// The counts of a recurrence set read the other way: rules that leave a
+/// part out (YEARLY with BYWEEKNO and no BYDAY, YEARLY with BYMONTHDAY and
+/// no BYMONTH) expanded over every value of that part, as python-dateutil
+/// does, instead of taking it from DTSTART as RFC 5545 3.3.10 says and
+/// libical and sabre/vobject do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherReading {
+    /// Instance count under that reading.
+    pub instances_total: InstanceCount,
+    /// Instances in the horizon under that reading.
+    pub instances_in_horizon: u64,
+    /// Most instances on one day under that reading.
+    pub max_per_day: u64,
 }
 
 /// The profile (when DTSTART could be read) and what was wrong on the way.
@@ -105,21 +134,196 @@ struct RuleCount {
     empty: bool,
 }
 
+impl RuleCount {
+    /// How many of the rule's instances at or after DTSTART lie before `x`.
+    fn index_at(&self, x: i64) -> Result<u128, Oversized> {
+        if self.empty {
+            return Ok(0);
+        }
+        let n = self.engine.count_before(x)?.saturating_sub(self.base);
+        Ok(self.cap.map_or(n, |cap| n.min(cap)))
+    }
+
+    /// The rule's `k`-th instance at or after DTSTART, within its cap.
+    fn nth(&self, k: u128) -> Result<Option<i64>, Oversized> {
+        if self.empty || self.cap.is_some_and(|cap| k >= cap) {
+            return Ok(None);
+        }
+        self.engine.select(self.base + k)
+    }
+}
+
+/// Most instances the union of several RRULEs of one component is walked
+/// through (see [`Union`]).
+pub(crate) const MAX_UNION_INSTANCES: usize = 100_000;
+
+/// Several RRULEs of one component are one set (RFC 5545 3.8.5.3): an
+/// instance two rules both produce is one instance. No closed form counts
+/// a union of rules, so their instances are merged in order, once, and
+/// remembered; the walk stops with [`Oversized`] after
+/// [`MAX_UNION_INSTANCES`] (or when the object's work budget runs out).
+/// Real producers send one RRULE; this is the RFC 2445 legacy path.
+struct Union {
+    /// Per rule: the index of its next instance and that instance.
+    cursors: RefCell<Vec<(u128, Option<i64>)>>,
+    walked: RefCell<Vec<i64>>,
+    finished: Cell<bool>,
+}
+
+impl Union {
+    fn new(rules: &[RuleCount]) -> Result<Union, Oversized> {
+        let mut cursors = Vec::with_capacity(rules.len());
+        for rule in rules {
+            cursors.push((0, rule.nth(0)?));
+        }
+        Ok(Union {
+            cursors: RefCell::new(cursors),
+            walked: RefCell::new(Vec::new()),
+            finished: Cell::new(false),
+        })
+    }
+
+    /// Walk one more instance; false when every rule has ended.
+    fn step(&self, rules: &[RuleCount]) -> Result<bool, Oversized> {
+        let mut cursors = self.cursors.borrow_mut();
+        let Some(next) = cursors.iter().filter_map(|(_, at)| *at).min() else {
+            self.finished.set(true);
+            return Ok(false);
+        };
+        let mut walked = self.walked.borrow_mut();
+        if walked.len() >= MAX_UNION_INSTANCES {
+            return Err(Oversized);
+        }
+        walked.push(next);
+        for ((index, at), rule) in cursors.iter_mut().zip(rules) {
+            if *at == Some(next) {
+                *index += 1;
+                *at = rule.nth(*index)?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Walk until an instance at or after `x` is known, or the end.
+    fn reach(&self, rules: &[RuleCount], x: i64) -> Result<(), Oversized> {
+        while !self.finished.get() && self.walked.borrow().last().is_none_or(|&t| t < x) {
+            self.step(rules)?;
+        }
+        Ok(())
+    }
+
+    /// Walk until `n` instances are known, or the end.
+    fn reach_count(&self, rules: &[RuleCount], n: usize) -> Result<(), Oversized> {
+        while !self.finished.get() && self.walked.borrow().len() < n {
+            self.step(rules)?;
+        }
+        Ok(())
+    }
+
+    fn count_before(&self, rules: &[RuleCount], x: i64) -> Result<u128, Oversized> {
+        self.reach(rules, x)?;
+        Ok(self.walked.borrow().partition_point(|&t| t < x) as u128)
+    }
+
+    fn select(&self, rules: &[RuleCount], k: u128) -> Result<Option<i64>, Oversized> {
+        let Ok(k) = usize::try_from(k) else {
+            return Err(Oversized);
+        };
+        self.reach_count(rules, k.saturating_add(1))?;
+        Ok(self.walked.borrow().get(k).copied())
+    }
+
+    fn total(&self, rules: &[RuleCount]) -> Result<u128, Oversized> {
+        self.reach_count(rules, usize::MAX)?;
+        Ok(self.walked.borrow().len() as u128)
+    }
+
+    /// Instances in `[a, b)`: each rule's instances there, merged, without
+    /// walking from DTSTART.
+    fn count_between(rules: &[RuleCount], a: i64, b: i64) -> Result<u128, Oversized> {
+        let mut cursors = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let index = rule.index_at(a)?;
+            cursors.push((index, rule.nth(index)?));
+        }
+        let mut n = 0u128;
+        loop {
+            let Some(next) = cursors
+                .iter()
+                .filter_map(|(_, at)| *at)
+                .filter(|&t| t < b)
+                .min()
+            else {
+                return Ok(n);
+            };
+            n += 1;
+            if n > MAX_UNION_INSTANCES as u128 {
+                return Err(Oversized);
+            }
+            for ((index, at), rule) in cursors.iter_mut().zip(rules) {
+                if *at == Some(next) {
+                    *index += 1;
+                    *at = rule.nth(*index)?;
+                }
+            }
+        }
+    }
+
+    /// Most instances on one local day among those walked so far.
+    fn max_per_day_walked(&self) -> u64 {
+        let walked = self.walked.borrow();
+        let mut best = 0u64;
+        let mut run = 0u64;
+        let mut day = None;
+        for &t in walked.iter() {
+            let d = t.div_euclid(SECONDS_PER_DAY);
+            if day == Some(d) {
+                run += 1;
+            } else {
+                day = Some(d);
+                run = 1;
+            }
+            best = best.max(run);
+        }
+        best
+    }
+}
+
 /// The set before RDATE/EXDATE: DTSTART plus each rule's instances.
 struct RuleSet {
     start: i64,
     rules: Vec<RuleCount>,
     /// DTSTART is not produced by any rule but is still the first instance.
     start_extra: bool,
+    /// Set when there are several rules.
+    union: Option<Union>,
 }
 
 impl RuleSet {
+    fn new(start: i64, rules: Vec<RuleCount>, start_extra: bool) -> Result<RuleSet, Oversized> {
+        let union = if rules.len() > 1 {
+            Some(Union::new(&rules)?)
+        } else {
+            None
+        };
+        Ok(RuleSet {
+            start,
+            rules,
+            start_extra,
+            union,
+        })
+    }
+
     /// Instances in `[start, x)`.
     fn count_before(&self, x: i64) -> Result<u128, Oversized> {
         if x <= self.start {
             return Ok(0);
         }
-        let mut total = u128::from(self.start_extra);
+        let extra = u128::from(self.start_extra);
+        if let Some(union) = &self.union {
+            return Ok(extra + union.count_before(&self.rules, x)?);
+        }
+        let mut total = extra;
         for rule in &self.rules {
             let n = rule.engine.count_before(x)?.saturating_sub(rule.base);
             total += rule.cap.map_or(n, |cap| n.min(cap));
@@ -127,28 +331,63 @@ impl RuleSet {
         Ok(total)
     }
 
-    fn contains(&self, t: i64) -> Result<bool, Oversized> {
-        Ok(self.count_before(t.saturating_add(1))? > self.count_before(t)?)
+    /// Instances in `[a, b)`.
+    fn count_between(&self, a: i64, b: i64) -> Result<u128, Oversized> {
+        if b <= a || b <= self.start {
+            return Ok(0);
+        }
+        let a = a.max(self.start);
+        let extra = u128::from(self.start_extra && a <= self.start);
+        if self.union.is_some() {
+            return Ok(extra + Union::count_between(&self.rules, a, b)?);
+        }
+        Ok(self.count_before(b)?.saturating_sub(self.count_before(a)?))
     }
 
-    fn total(&self) -> Option<u128> {
-        let mut total = u128::from(self.start_extra);
-        for rule in &self.rules {
-            if rule.empty {
-                continue;
-            }
-            total += rule.cap?;
+    /// The first instance at or after `x`.
+    fn first_at_or_after(&self, x: i64) -> Result<Option<i64>, Oversized> {
+        if self.start_extra && self.start >= x {
+            return Ok(Some(self.start));
         }
-        Some(total)
+        let mut first: Option<i64> = None;
+        for rule in &self.rules {
+            if let Some(t) = rule.nth(rule.index_at(x.max(self.start))?)? {
+                first = Some(first.map_or(t, |f| f.min(t)));
+            }
+        }
+        Ok(first)
+    }
+
+    fn contains(&self, t: i64) -> Result<bool, Oversized> {
+        Ok(self.count_between(t, t.saturating_add(1))? > 0)
+    }
+
+    /// `None` when a rule has no end.
+    fn total(&self) -> Result<Option<u128>, Oversized> {
+        let extra = u128::from(self.start_extra);
+        if self
+            .rules
+            .iter()
+            .any(|rule| !rule.empty && rule.cap.is_none())
+        {
+            return Ok(None);
+        }
+        if let Some(union) = &self.union {
+            return Ok(Some(extra + union.total(&self.rules)?));
+        }
+        Ok(Some(
+            extra
+                + self
+                    .rules
+                    .iter()
+                    .filter(|rule| !rule.empty)
+                    .filter_map(|rule| rule.cap)
+                    .sum::<u128>(),
+        ))
     }
 
     /// The `k`-th instance (0-based) of the set.
     fn select(&self, k: u128) -> Result<Option<i64>, Oversized> {
-        if let Some(total) = self.total() {
-            if k >= total {
-                return Ok(None);
-            }
-        }
         let mut k = k;
         if self.start_extra {
             if k == 0 {
@@ -156,40 +395,13 @@ impl RuleSet {
             }
             k -= 1;
         }
-        if let [rule] = self.rules.as_slice() {
-            if rule.cap.is_some_and(|cap| k >= cap) {
-                return Ok(None);
-            }
-            return rule.engine.select(rule.base + k);
+        if let Some(union) = &self.union {
+            return union.select(&self.rules, k);
         }
-        // Several rules: the k-th of the union lies at or before each rule's own k-th.
-        let mut high: Option<i64> = None;
-        for rule in &self.rules {
-            if rule.cap.is_some_and(|cap| k >= cap) || rule.empty {
-                continue;
-            }
-            if let Some(t) = rule.engine.select(rule.base + k)? {
-                high = Some(high.map_or(t, |h: i64| h.max(t)));
-            }
+        match self.rules.as_slice() {
+            [rule] => rule.nth(k),
+            _ => Ok(None),
         }
-        let Some(mut high) = high else {
-            return Ok(None);
-        };
-        let target = k + u128::from(self.start_extra);
-        let mut low = self.start;
-        while high - low > 1 {
-            let mid = low + (high - low) / 2;
-            if self.count_before(mid + 1)? > target {
-                high = mid;
-            } else {
-                low = mid;
-            }
-        }
-        Ok(Some(if self.count_before(low + 1)? > target {
-            low
-        } else {
-            high
-        }))
     }
 }
 
@@ -201,17 +413,10 @@ struct FinalSet {
 }
 
 impl FinalSet {
-    fn count_before(&self, x: i64) -> Result<u128, Oversized> {
-        let added = self.added.partition_point(|&t| t < x) as u128;
-        let removed = self.removed.partition_point(|&t| t < x) as u128;
-        Ok((self.rules.count_before(x)? + added).saturating_sub(removed))
-    }
-
-    fn total(&self) -> Option<u128> {
-        Some(
-            (self.rules.total()? + self.added.len() as u128)
-                .saturating_sub(self.removed.len() as u128),
-        )
+    fn total(&self) -> Result<Option<u128>, Oversized> {
+        Ok(self.rules.total()?.map(|total| {
+            (total + self.added.len() as u128).saturating_sub(self.removed.len() as u128)
+        }))
     }
 
     /// The `k`-th instance: walk the few RDATE/EXDATE events, letting the
@@ -247,6 +452,102 @@ impl FinalSet {
         let index = self.rules.count_before(position)? + remaining;
         self.rules.select(index)
     }
+
+    /// Instances in `[a, b)`.
+    fn count_between(&self, a: i64, b: i64) -> Result<u128, Oversized> {
+        if b <= a {
+            return Ok(0);
+        }
+        let within = |list: &[i64]| {
+            (list.partition_point(|&t| t < b) - list.partition_point(|&t| t < a)) as u128
+        };
+        Ok((self.rules.count_between(a, b)? + within(&self.added))
+            .saturating_sub(within(&self.removed)))
+    }
+
+    /// The first instance at or after `x`.
+    fn first_at_or_after(&self, x: i64) -> Result<Option<i64>, Oversized> {
+        let mut from = x;
+        let mut from_rules = None;
+        // Each EXDATE that removes an instance is passed at most once.
+        for _ in 0..=self.removed.len() {
+            match self.rules.first_at_or_after(from)? {
+                Some(t) if self.removed.binary_search(&t).is_ok() => from = t.saturating_add(1),
+                found => {
+                    from_rules = found;
+                    break;
+                }
+            }
+        }
+        let added = self
+            .added
+            .get(self.added.partition_point(|&t| t < x))
+            .copied();
+        Ok(match (from_rules, added) {
+            (Some(r), Some(d)) => Some(r.min(d)),
+            (r, d) => r.or(d),
+        })
+    }
+
+    /// The local times whose *instants* lie before `utc` form `[.., local)`
+    /// less the gap part `[cut, gap_end)`. A local time in a DST gap is read
+    /// with the offset before the gap (RFC 5545 3.3.5), so it lands in the
+    /// hour after the gap, among the local times just after it.
+    fn instant_cut(zone: &Zone, utc: i64) -> (i64, Option<(i64, i64)>) {
+        let local = zone
+            .local_at_or_before(utc.saturating_sub(1))
+            .saturating_add(1);
+        let late = zone
+            .gap_around(utc)
+            .map(|gap| (gap.local_start + (utc - gap.at), gap.local_end));
+        (local, late)
+    }
+
+    /// Instances whose instant lies in `[from, to)`.
+    fn count_instants_between(&self, zone: &Zone, from: i64, to: i64) -> Result<u128, Oversized> {
+        if to <= from {
+            return Ok(0);
+        }
+        let (start, start_late) = FinalSet::instant_cut(zone, from);
+        let (end, end_late) = FinalSet::instant_cut(zone, to);
+        let mut n = self.count_between(start, end)?;
+        if let Some((cut, gap_end)) = end_late {
+            n = n.saturating_sub(self.count_between(cut.max(start), gap_end)?);
+        }
+        if let Some((cut, gap_end)) = start_late {
+            n += self.count_between(cut, gap_end.min(end))?;
+        }
+        Ok(n)
+    }
+
+    /// The local time of the instance with the earliest instant at or
+    /// after `utc` (instants as in [`FinalSet::instant_cut`]).
+    fn first_instant_at_or_after(&self, zone: &Zone, utc: i64) -> Result<Option<i64>, Oversized> {
+        let (local, late) = FinalSet::instant_cut(zone, utc);
+        let mut candidates = Vec::new();
+        if let Some((cut, gap_end)) = late {
+            if let Some(t) = self.first_at_or_after(cut)?.filter(|&t| t < gap_end) {
+                candidates.push(t);
+            }
+        }
+        // An instance in a gap is followed, in local order, by the hour
+        // after the gap, whose instants are earlier: look past it.
+        let mut from = local;
+        for _ in 0..8 {
+            let Some(t) = self.first_at_or_after(from)? else {
+                break;
+            };
+            candidates.push(t);
+            if !zone.is_in_gap(t) {
+                break;
+            }
+            from = t.saturating_add(1);
+        }
+        Ok(candidates
+            .into_iter()
+            .filter(|&t| zone.to_utc(t) >= utc)
+            .min_by_key(|&t| (zone.to_utc(t), t)))
+    }
 }
 
 fn malformed(detail: String) -> Finding {
@@ -270,7 +571,7 @@ fn value_on_timeline(
     value: &DateValue,
     series_zone: &Zone,
     series_tzid: Option<&str>,
-    timezones: &[TimeZoneDefinition],
+    zones: &ZoneCache<'_>,
     start_time: i64,
     start_is_date: bool,
 ) -> Option<(i64, Option<i64>)> {
@@ -294,7 +595,7 @@ fn value_on_timeline(
             .as_deref()
             .filter(|tzid| Some(*tzid) != series_tzid)
         {
-            Zone::resolve(tzid, timezones).map_or(local, |z| z.to_utc(local))
+            zones.get(tzid).map_or(local, |z| z.to_utc(local))
         } else {
             series_zone.to_utc(local)
         }
@@ -315,29 +616,148 @@ fn value_on_timeline(
     Some((local, duration))
 }
 
+/// Most RRULE lines of one component that are counted. RFC 5545 says an
+/// RRULE SHOULD NOT occur more than once and real producers send one; the
+/// rest are reported `oversized`, not counted.
+pub(crate) const MAX_RULES_PER_SERIES: usize = 8;
+
+/// Most RDATE values, and most EXDATE values, of one component that are
+/// placed on the timeline; more are reported `oversized`.
+pub(crate) const MAX_DATE_VALUES: usize = 10_000;
+
+/// How a rule that leaves out a part implementations fill differently is
+/// read (see [`OtherReading`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// RFC 5545 3.3.10: "Information, not contained in the rule, necessary
+    /// to determine the various recurrence instance start time and dates
+    /// are derived from the Start Time": the missing part is DTSTART's.
+    FromStart,
+    /// The missing part takes every value (python-dateutil).
+    Expanded,
+}
+
+/// The rule as `reading` reads it, and whether the readings differ for it.
+fn read_rule(mut recur: Recur, start: i64, reading: Reading) -> (Recur, bool) {
+    let weekno_without_day = recur.freq == Frequency::Yearly
+        && !recur.by_week_no.is_empty()
+        && recur.by_day.is_empty()
+        && recur.by_month_day.is_empty()
+        && recur.by_year_day.is_empty();
+    let monthday_without_month = recur.freq == Frequency::Yearly
+        && !recur.by_month_day.is_empty()
+        && recur.by_month.is_empty()
+        && recur.by_leap_month.is_empty()
+        && recur.by_week_no.is_empty()
+        && recur.by_year_day.is_empty()
+        && recur.by_day.is_empty();
+    let ambiguous = weekno_without_day || monthday_without_month;
+    if reading == Reading::FromStart {
+        let day = start.div_euclid(SECONDS_PER_DAY);
+        if weekno_without_day {
+            recur.by_day.push(WeekdayNum {
+                ordinal: None,
+                weekday: weekday_of(day),
+            });
+        }
+        if monthday_without_month {
+            recur.by_month.push(super::civil::civil_from_days(day).1);
+        }
+    }
+    (recur, ambiguous)
+}
+
+fn weekday_of(day: i64) -> Weekday {
+    match super::civil::weekday(day) {
+        0 => Weekday::Monday,
+        1 => Weekday::Tuesday,
+        2 => Weekday::Wednesday,
+        3 => Weekday::Thursday,
+        4 => Weekday::Friday,
+        5 => Weekday::Saturday,
+        _ => Weekday::Sunday,
+    }
+}
+
+/// Zones of the values in a TZID other than DTSTART's, resolved once each.
+struct ZoneCache<'a> {
+    timezones: &'a [TimeZoneDefinition],
+    budget: &'a Budget,
+    resolved: RefCell<Vec<(String, Option<Rc<Zone>>)>>,
+}
+
+impl ZoneCache<'_> {
+    fn get(&self, tzid: &str) -> Option<Rc<Zone>> {
+        if let Some((_, zone)) = self.resolved.borrow().iter().find(|(id, _)| id == tzid) {
+            return zone.clone();
+        }
+        let zone = Zone::resolve(tzid, self.timezones, self.budget)
+            .ok()
+            .map(Rc::new);
+        self.resolved
+            .borrow_mut()
+            .push((tzid.to_string(), zone.clone()));
+        zone
+    }
+}
+
 /// Evaluate one recurrence set. Never panics; bounded work whatever COUNT,
 /// UNTIL or the horizon (a rule too irregular for the work budget gives an
 /// `oversized` finding and no profile).
+#[cfg(any(test, feature = "internals"))]
 pub fn evaluate(series: &Series<'_>, options: &EvalOptions<'_>) -> Evaluation {
+    evaluate_within(series, options, &Budget::new(WORK_BUDGET))
+}
+
+/// [`evaluate`], spending from `budget`: one budget for every series and
+/// time zone of a calendar object.
+pub(crate) fn evaluate_within(
+    series: &Series<'_>,
+    options: &EvalOptions<'_>,
+    budget: &Budget,
+) -> Evaluation {
     let mut findings = Vec::new();
-    let profile = match evaluate_inner(series, options, &mut findings) {
-        Ok(profile) => profile,
+    let oversized = || {
+        Finding::new(
+            Reason::Oversized,
+            "recurrence too irregular to count within the work limit",
+        )
+    };
+    let profile = match evaluate_inner(series, options, budget, Reading::FromStart, &mut findings) {
+        Ok(Some((mut profile, true))) => {
+            let mut ignored = Vec::new();
+            match evaluate_inner(series, options, budget, Reading::Expanded, &mut ignored) {
+                Ok(Some((other, _))) => {
+                    profile.other_reading = Some(OtherReading {
+                        instances_total: other.instances_total,
+                        instances_in_horizon: other.instances_in_horizon,
+                        max_per_day: other.max_per_day,
+                    });
+                }
+                Ok(None) => {}
+                Err(Oversized) => findings.push(oversized()),
+            }
+            Some(profile)
+        }
+        Ok(Some((profile, false))) => Some(profile),
+        Ok(None) => None,
         Err(Oversized) => {
-            findings.push(Finding::new(
-                Reason::Oversized,
-                "recurrence too irregular to count within the work limit",
-            ));
+            findings.push(oversized());
             None
         }
     };
     Evaluation { profile, findings }
 }
 
+/// The profile under one reading, and whether some rule reads differently
+/// under the other.
 fn evaluate_inner(
     series: &Series<'_>,
     options: &EvalOptions<'_>,
+    budget: &Budget,
+    reading: Reading,
     findings: &mut Vec<Finding>,
-) -> Result<Option<RecurrenceProfile>, Oversized> {
+) -> Result<Option<(RecurrenceProfile, bool)>, Oversized> {
     let Some(start_value) = parse_date_or_date_time(&series.dtstart.value) else {
         findings.push(malformed(format!(
             "DTSTART value \"{}\" is not a DATE or DATE-TIME",
@@ -347,10 +767,15 @@ fn evaluate_inner(
     };
     let start_is_date = start_value.time.is_none();
     let mut timezone_note = None;
+    let zones = ZoneCache {
+        timezones: options.timezones,
+        budget,
+        resolved: RefCell::new(Vec::new()),
+    };
     let zone = if start_value.utc {
         Zone::Utc
     } else if let Some(tzid) = series.dtstart.tzid.as_deref().filter(|_| !start_is_date) {
-        match Zone::resolve(tzid, options.timezones) {
+        match Zone::resolve(tzid, options.timezones, budget) {
             Ok(zone) => zone,
             Err(note) => {
                 timezone_note = Some(note);
@@ -367,10 +792,22 @@ fn evaluate_inner(
     let start_time = start.rem_euclid(SECONDS_PER_DAY);
     let series_tzid = series.dtstart.tzid.as_deref().filter(|_| !start_is_date);
 
-    let duration = instance_duration(series, &zone, options, start, start_is_date, findings);
+    let duration = instance_duration(series, &zone, &zones, start, start_is_date, findings);
 
+    if series.rrules.len() > MAX_RULES_PER_SERIES {
+        findings.push(Finding::new(
+            Reason::Oversized,
+            format!(
+                "{} RRULE lines in one component: only the first {MAX_RULES_PER_SERIES} were counted",
+                series.rrules.len()
+            ),
+        ));
+    }
+    let mut rule_notes = Vec::new();
+    let mut ambiguous = false;
+    let mut read: Vec<Recur> = Vec::new();
     let mut rules = Vec::new();
-    for text in series.rrules {
+    for text in series.rrules.iter().take(MAX_RULES_PER_SERIES) {
         let recur = match parse_recur(text) {
             Ok(recur) => recur,
             Err(error) => {
@@ -378,8 +815,16 @@ fn evaluate_inner(
                 continue;
             }
         };
+        if recur.is_non_gregorian() {
+            rule_notes.push(format!(
+                "RRULE \"{}\" is in the RSCALE={} calendar (RFC 7529), which is not evaluated: the counts leave it out",
+                quoted(text),
+                quoted(recur.rscale.as_deref().unwrap_or_default())
+            ));
+            continue;
+        }
         if start_is_date
-            && (recur.freq < super::parse::Frequency::Daily
+            && (recur.freq < Frequency::Daily
                 || !recur.by_hour.is_empty()
                 || !recur.by_minute.is_empty()
                 || !recur.by_second.is_empty())
@@ -389,7 +834,19 @@ fn evaluate_inner(
                 quoted(text)
             )));
         }
-        let engine = RuleCounter::new(Plan::new(&recur, start), WORK_BUDGET);
+        let (recur, differs) = read_rule(recur, start, reading);
+        if differs {
+            ambiguous = true;
+            rule_notes.push(format!(
+                "RRULE \"{}\" leaves out a part that implementations fill differently: counted with DTSTART's (RFC 5545 3.3.10), as libical does",
+                quoted(text)
+            ));
+        }
+        // The recurrence set is one set: a rule written twice adds nothing.
+        if read.contains(&recur) {
+            continue;
+        }
+        let engine = RuleCounter::new(Plan::new(&recur, start), budget);
         let base = engine.count_before(start)?;
         let starts_here = engine.count_before(start + 1)? > base;
         let empty = engine.select(base)?.is_none();
@@ -408,6 +865,7 @@ fn evaluate_inner(
         } else {
             None
         };
+        read.push(recur);
         // An UNTIL before DTSTART leaves DTSTART alone in the set.
         let keeps_start = starts_here && cap != Some(0);
         rules.push((
@@ -421,26 +879,30 @@ fn evaluate_inner(
         ));
     }
     let start_extra = !rules.iter().any(|(_, starts_here)| *starts_here);
-    let rule_set = RuleSet {
+    let rule_set = RuleSet::new(
         start,
-        rules: rules.into_iter().map(|(rule, _)| rule).collect(),
+        rules.into_iter().map(|(rule, _)| rule).collect(),
         start_extra,
-    };
+    )?;
 
+    // RDATE and EXDATE as sorted sets: a value written twice costs once,
+    // and membership is a binary search.
     let on_timeline = |values: &[DateValue],
                        what: &str,
                        findings: &mut Vec<Finding>|
      -> Vec<(i64, Option<i64>)> {
+        if values.len() > MAX_DATE_VALUES {
+            findings.push(Finding::new(
+                Reason::Oversized,
+                format!(
+                    "{} {what} values in one component: only the first {MAX_DATE_VALUES} were counted",
+                    values.len()
+                ),
+            ));
+        }
         let mut out = Vec::new();
-        for value in values.iter().take(10_000) {
-            match value_on_timeline(
-                value,
-                &zone,
-                series_tzid,
-                options.timezones,
-                start_time,
-                start_is_date,
-            ) {
+        for value in values.iter().take(MAX_DATE_VALUES) {
+            match value_on_timeline(value, &zone, series_tzid, &zones, start_time, start_is_date) {
                 Some(t) => out.push(t),
                 None => findings.push(malformed(format!(
                     "{what} value \"{}\" is not valid",
@@ -448,34 +910,32 @@ fn evaluate_inner(
                 ))),
             }
         }
+        out.sort_unstable();
+        out.dedup_by_key(|(t, _)| *t);
         out
     };
     let rdates = on_timeline(series.rdates, "RDATE", findings);
     let exdates = on_timeline(series.exdates, "EXDATE", findings);
+    let excluded = |t: i64| exdates.binary_search_by_key(&t, |&(e, _)| e).is_ok();
     let mut removed: Vec<i64> = Vec::new();
     for &(t, _) in &exdates {
         if rule_set.contains(t)? {
             removed.push(t);
         }
     }
-    removed.sort_unstable();
-    removed.dedup();
     let mut added: Vec<i64> = Vec::new();
     for &(t, _) in &rdates {
-        let excluded = exdates.iter().any(|&(e, _)| e == t);
-        if !excluded && !rule_set.contains(t)? {
+        if !excluded(t) && !rule_set.contains(t)? {
             added.push(t);
         }
     }
-    added.sort_unstable();
-    added.dedup();
     let set = FinalSet {
         rules: rule_set,
         added,
         removed,
     };
 
-    let total = set.total();
+    let total = set.total()?;
     let first = set.select(0)?;
     let last = match total {
         Some(0) | None => None,
@@ -483,21 +943,21 @@ fn evaluate_inner(
     };
     let now = options.now.timestamp();
     let horizon_end = now.saturating_add(options.horizon.num_seconds().max(0));
-    let window_start = zone.local_at_or_before(now - 1) + 1;
-    let window_end = zone.local_at_or_before(horizon_end - 1) + 1;
-    let before_window = set.count_before(window_start)?;
-    let in_horizon = set.count_before(window_end)?.saturating_sub(before_window);
+    let in_horizon = set.count_instants_between(&zone, now, horizon_end)?;
     let first_in_horizon = if in_horizon > 0 {
-        set.select(before_window)?
+        set.first_instant_at_or_after(&zone, now)?
     } else {
         None
     };
 
-    let max_per_day = max_per_day(&set, first, last, total, &rdates, &exdates)?;
-    let max_overlap = max_overlap(&set, total, duration, before_window)?;
+    let max_per_day = max_per_day(&set, &zone, first, last, &rdates, &exdates)?;
+    let window_start = zone
+        .local_at_or_before(now.saturating_sub(1))
+        .saturating_add(1);
+    let max_overlap = max_overlap(&set, total, duration, window_start)?;
 
     let utc = |t: Option<i64>| t.and_then(|t| to_datetime(zone.to_utc(t)));
-    Ok(Some(RecurrenceProfile {
+    let profile = RecurrenceProfile {
         instances_total: match total {
             Some(n) => InstanceCount::Exact(u64::try_from(n).unwrap_or(u64::MAX)),
             None => InstanceCount::Unbounded,
@@ -509,7 +969,10 @@ fn evaluate_inner(
         max_per_day,
         max_overlap,
         timezone_note,
-    }))
+        rule_note: (!rule_notes.is_empty()).then(|| rule_notes.join("; ")),
+        other_reading: None,
+    };
+    Ok(Some((profile, ambiguous)))
 }
 
 /// Length of each instance in seconds: DTEND - DTSTART, else DURATION,
@@ -517,7 +980,7 @@ fn evaluate_inner(
 fn instance_duration(
     series: &Series<'_>,
     zone: &Zone,
-    options: &EvalOptions<'_>,
+    zones: &ZoneCache<'_>,
     start: i64,
     start_is_date: bool,
     findings: &mut Vec<Finding>,
@@ -527,7 +990,7 @@ fn instance_duration(
             end,
             zone,
             series.dtstart.tzid.as_deref().filter(|_| !start_is_date),
-            options.timezones,
+            zones,
             start.rem_euclid(SECONDS_PER_DAY),
             true,
         ) {
@@ -572,9 +1035,9 @@ fn until_on_timeline(until: &DateOrDateTime, zone: &Zone, start_is_date: bool) -
 
 fn max_per_day(
     set: &FinalSet,
+    zone: &Zone,
     first: Option<i64>,
     last: Option<i64>,
-    total: Option<u128>,
     rdates: &[(i64, Option<i64>)],
     exdates: &[(i64, Option<i64>)],
 ) -> Result<u64, Oversized> {
@@ -595,7 +1058,7 @@ fn max_per_day(
         }
         let to = match rule.cap {
             Some(0) => continue,
-            Some(cap) => match rule.engine.select(rule.base + cap - 1)? {
+            Some(cap) => match rule.nth(cap - 1)? {
                 Some(last_rule) => {
                     special.push(day_of(last_rule));
                     day_of(last_rule)
@@ -607,19 +1070,28 @@ fn max_per_day(
         };
         ranges.push((rule, to));
     }
-    let _ = total;
     special.sort_unstable();
     special.dedup();
+    // A day's instances are those whose instant falls between its local
+    // midnights (a time in a DST gap is read as RFC 5545 3.3.5 says).
     let mut best = 0u64;
     for &day in &special {
-        let n = set
-            .count_before((day + 1) * SECONDS_PER_DAY)?
-            .saturating_sub(set.count_before(day * SECONDS_PER_DAY)?);
+        let midnight = |day: i64| zone.to_utc(day.saturating_mul(SECONDS_PER_DAY));
+        let n = set.count_instants_between(zone, midnight(day), midnight(day + 1))?;
         best = best.max(u64::try_from(n).unwrap_or(u64::MAX));
     }
     let mut regular = 0u64;
     for (rule, to) in ranges {
-        regular += rule.engine.max_per_day(from, to, &special)?;
+        let rule_best = rule.engine.max_per_day(from, to, &special)?;
+        regular = match set.rules.union {
+            // Several rules: each rule's densest day is a lower bound of
+            // the union's; the walked union gives the exact days it holds.
+            Some(_) => regular.max(rule_best),
+            None => regular + rule_best,
+        };
+    }
+    if let Some(union) = &set.rules.union {
+        regular = regular.max(union.max_per_day_walked());
     }
     Ok(best.max(regular))
 }
@@ -636,7 +1108,7 @@ fn max_overlap(
     set: &FinalSet,
     total: Option<u128>,
     duration: i64,
-    horizon_index: u128,
+    window_start: i64,
 ) -> Result<u64, Oversized> {
     let total_known = total.unwrap_or(u128::MAX);
     if total_known == 0 {
@@ -645,23 +1117,28 @@ fn max_overlap(
     if duration <= 0 {
         return Ok(1);
     }
-    let mut starts: Vec<u128> = Vec::new();
+    // The instances tried as the start of the busiest window.
+    let mut starts: Vec<i64> = Vec::new();
+    let walk = |from: i64, count: u128, starts: &mut Vec<i64>| -> Result<(), Oversized> {
+        let mut from = from;
+        for _ in 0..count {
+            let Some(at) = set.first_at_or_after(from)? else {
+                break;
+            };
+            starts.push(at);
+            from = at.saturating_add(1);
+        }
+        Ok(())
+    };
     if total_known <= 64 {
-        starts.extend(0..total_known);
+        walk(i64::MIN, total_known, &mut starts)?;
     } else {
-        starts.extend(0..8);
-        starts
-            .extend((horizon_index..horizon_index.saturating_add(8)).filter(|i| *i < total_known));
+        walk(i64::MIN, 8, &mut starts)?;
+        walk(window_start, 8, &mut starts)?;
     }
     let mut best = 1u64;
-    for index in starts {
-        let Some(at) = set.select(index)? else {
-            break;
-        };
-        // `at` is the index-th instance, so `index` instances precede it.
-        let n = set
-            .count_before(at.saturating_add(duration))?
-            .saturating_sub(index);
+    for at in starts {
+        let n = set.count_between(at, at.saturating_add(duration))?;
         best = best.max(u64::try_from(n).unwrap_or(u64::MAX));
     }
     Ok(best)

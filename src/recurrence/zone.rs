@@ -9,7 +9,7 @@
 use chrono::{DateTime, Offset, TimeZone};
 
 use super::civil::{days_from_civil, month_length, weekday, year_of_day, SECONDS_PER_DAY};
-use super::counter::{RuleCounter, WORK_BUDGET};
+use super::counter::{Budget, RuleCounter};
 use super::parse::{parse_date_or_date_time, parse_recur, Frequency, Recur};
 use super::plan::Plan;
 use crate::calendar::{Observance, TimeZoneDefinition};
@@ -98,6 +98,17 @@ pub(crate) struct DefinedZone {
     earliest_offset: i64,
 }
 
+/// A forward offset change: the local times `[local_start, local_end)` do
+/// not exist, and are read with the offset before it (RFC 5545 3.3.5), as
+/// the instants `[at, at + (local_end - local_start))`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Gap {
+    /// The instant of the change.
+    pub(crate) at: i64,
+    pub(crate) local_start: i64,
+    pub(crate) local_end: i64,
+}
+
 /// Where local times of a series are anchored.
 pub(crate) enum Zone {
     /// UTC values (trailing `Z`), and the fallback.
@@ -137,7 +148,7 @@ pub(crate) fn local_seconds(value: &super::parse::DateOrDateTime) -> i64 {
     day * SECONDS_PER_DAY + time
 }
 
-fn observance_onsets(observance: &Observance, fast_path: bool) -> Option<Onsets> {
+fn observance_onsets(observance: &Observance, fast_path: bool, budget: &Budget) -> Option<Onsets> {
     let offset_from = parse_utc_offset(&observance.offset_from)?;
     let offset_to = parse_utc_offset(&observance.offset_to)?;
     let start = local_seconds(&parse_date_or_date_time(&observance.dtstart)?);
@@ -150,7 +161,7 @@ fn observance_onsets(observance: &Observance, fast_path: bool) -> Option<Onsets>
         .filter(|_| fast_path)
         .and_then(|recur| YearlyOnset::from_rule(recur, start));
     let rule = recur.filter(|_| yearly.is_none()).and_then(|recur| {
-        let engine = RuleCounter::new(Plan::new(&recur, start), WORK_BUDGET / 16);
+        let engine = RuleCounter::new(Plan::new(&recur, start), budget);
         let base = engine.count_before(start).ok()?;
         let cap = match (recur.count, recur.until) {
             (Some(count), _) => Some(u128::from(count)),
@@ -184,15 +195,26 @@ fn observance_onsets(observance: &Observance, fast_path: bool) -> Option<Onsets>
 }
 
 impl DefinedZone {
-    pub(crate) fn new(definition: &TimeZoneDefinition) -> Option<DefinedZone> {
-        DefinedZone::build(definition, true)
+    pub(crate) fn new(definition: &TimeZoneDefinition, budget: &Budget) -> Option<DefinedZone> {
+        DefinedZone::build(definition, true, budget)
     }
 
-    fn build(definition: &TimeZoneDefinition, fast_path: bool) -> Option<DefinedZone> {
+    fn build(
+        definition: &TimeZoneDefinition,
+        fast_path: bool,
+        budget: &Budget,
+    ) -> Option<DefinedZone> {
+        // Each observance costs its rule's work from the object's budget;
+        // when that runs out the rest are left out (the series that uses the
+        // zone then runs out too and is reported `oversized`).
         let onsets: Vec<Onsets> = definition
             .observances
             .iter()
-            .filter_map(|observance| observance_onsets(observance, fast_path))
+            .map_while(|observance| {
+                budget.spend(1).ok()?;
+                Some(observance_onsets(observance, fast_path, budget))
+            })
+            .flatten()
             .collect();
         let earliest_offset = onsets.iter().min_by_key(|o| o.start)?.offset_from;
         Some(DefinedZone {
@@ -252,12 +274,16 @@ impl DefinedZone {
 
 impl Zone {
     /// Resolve a TZID: the object's VTIMEZONE, then IANA; `Err(note)` when neither knows it.
-    pub(crate) fn resolve(tzid: &str, definitions: &[TimeZoneDefinition]) -> Result<Zone, String> {
+    pub(crate) fn resolve(
+        tzid: &str,
+        definitions: &[TimeZoneDefinition],
+        budget: &Budget,
+    ) -> Result<Zone, String> {
         let wanted = tzid.trim().trim_matches('"');
         if let Some(zone) = definitions
             .iter()
             .find(|d| d.tzid.trim().trim_matches('"') == wanted)
-            .and_then(DefinedZone::new)
+            .and_then(|definition| DefinedZone::new(definition, budget))
         {
             return Ok(Zone::Defined(Box::new(zone)));
         }
@@ -329,14 +355,55 @@ impl Zone {
         }
     }
 
+    /// The DST gap (a forward offset change) whose local times read as
+    /// instants in `[gap.at, gap.at + length)` when `utc` lies strictly
+    /// inside that range: then some local times before the gap's end have
+    /// instants at or after `utc`. Offset changes are assumed at least a
+    /// day apart.
+    pub(crate) fn gap_around(&self, utc: i64) -> Option<Gap> {
+        if self.is_utc_like() {
+            return None;
+        }
+        let probe = utc.checked_sub(1)?;
+        let after = self.offset_at(probe);
+        let mut low = probe.checked_sub(SECONDS_PER_DAY)?;
+        let before = self.offset_at(low);
+        if after <= before {
+            return None;
+        }
+        // The change lies in (low, probe]: the first instant with `after`.
+        let mut high = probe;
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if self.offset_at(mid) == before {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        let at = high;
+        (utc < at + (after - before)).then_some(Gap {
+            at,
+            local_start: at + before,
+            local_end: at + after,
+        })
+    }
+
+    /// Whether a local time does not exist (it lies in a DST gap).
+    pub(crate) fn is_in_gap(&self, local: i64) -> bool {
+        !self.is_utc_like() && self.to_local(self.to_utc(local)) != local
+    }
+
     /// Local time of a UTC instant.
     pub(crate) fn to_local(&self, utc: i64) -> i64 {
         utc + self.offset_at(utc)
     }
 
-    /// The largest local time whose UTC instant is at or before `utc`
-    /// (`to_utc` never decreases, so the local times up to it are exactly
-    /// those at or before the instant).
+    /// The largest existing local time whose UTC instant is at or before
+    /// `utc`. Outside DST gaps `to_utc` never decreases, so the existing
+    /// local times up to it are exactly those at or before the instant;
+    /// local times inside a gap read as instants in the hour after it
+    /// (see [`Zone::gap_around`]).
     pub(crate) fn local_at_or_before(&self, utc: i64) -> i64 {
         if self.is_utc_like() {
             return utc;
@@ -445,8 +512,9 @@ mod tests {
             },
         ];
         for definition in &zones {
-            let fast = DefinedZone::build(definition, true).expect("zone");
-            let slow = DefinedZone::build(definition, false).expect("zone");
+            let budget = Budget::new(crate::recurrence::counter::WORK_BUDGET);
+            let fast = DefinedZone::build(definition, true, &budget).expect("zone");
+            let slow = DefinedZone::build(definition, false, &budget).expect("zone");
             assert!(fast.onsets.iter().all(|onset| onset.yearly.is_some()));
             assert!(slow.onsets.iter().all(|onset| onset.rule.is_some()));
             let start = days_from_civil(1950, 1, 1) * SECONDS_PER_DAY;

@@ -11,7 +11,9 @@ use mail_parser::Message;
 use super::Config;
 use crate::calendar::CalendarObject;
 use crate::finding::{Finding, Reason};
-use crate::recurrence::{evaluate, risk_findings, RecurrenceProfile, Series};
+use crate::recurrence::counter::{Budget, WORK_BUDGET};
+use crate::recurrence::series::evaluate_within;
+use crate::recurrence::{risk_findings, RecurrenceProfile, Series};
 
 /// How far a message's Date may be from the clock and still be the
 /// reference for `far-future`.
@@ -57,6 +59,9 @@ pub(super) fn check(
     findings: &mut Vec<Finding>,
 ) -> Vec<SeriesProfile> {
     let options = config.eval_options(&calendar.timezones);
+    // One work budget for the whole object: every series and every time
+    // zone rule spends from it, so many rules cannot multiply the cost.
+    let budget = Budget::new(WORK_BUDGET);
     let thresholds = config.recurrence_thresholds();
     // An overridden instance (RECURRENCE-ID) of a series whose master is in
     // the object is part of that series, not a series of its own: judging it
@@ -94,7 +99,7 @@ pub(super) fn check(
             rdates: &component.rdates,
             exdates: &component.exdates,
         };
-        let evaluation = evaluate(&series, &options);
+        let evaluation = evaluate_within(&series, &options, &budget);
         findings.extend(evaluation.findings);
         if let Some(profile) = evaluation.profile {
             let adds_instances = method.is_some_and(|method| ADDS_INSTANCES.contains(&method));

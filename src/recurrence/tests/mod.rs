@@ -5,4 +5,5 @@ mod behaviour;
 mod dateutil;
 mod reference;
 mod rfc5545;
+mod sets;
 mod support;

@@ -560,7 +560,33 @@ fn evaluator_agrees_with_instance_by_instance_expansion() {
                 .and_hms_opt(t.hour, t.minute, t.second)
                 .unwrap()
         });
-        let reference = expand(&rule, dtstart, until, scan_end);
+        // RFC 5545 3.3.10 takes a part the rule leaves out from DTSTART;
+        // the evaluator reports the expanded reading beside it.
+        let mut rfc_rule = rule.clone();
+        let yearly = rule.freq == Frequency::Yearly;
+        let ambiguous_weekno = yearly
+            && !rule.by_week_no.is_empty()
+            && rule.by_day.is_empty()
+            && rule.by_month_day.is_empty()
+            && rule.by_year_day.is_empty();
+        let ambiguous_monthday = yearly
+            && !rule.by_month_day.is_empty()
+            && rule.by_month.is_empty()
+            && rule.by_week_no.is_empty()
+            && rule.by_year_day.is_empty()
+            && rule.by_day.is_empty();
+        if ambiguous_weekno {
+            let index = weekday_index(dtstart.date()) as usize;
+            rfc_rule.by_day = parse_recur(&format!("FREQ=YEARLY;BYDAY={}", WEEKDAYS[index]))
+                .unwrap()
+                .by_day;
+        }
+        if ambiguous_monthday {
+            rfc_rule.by_month = vec![dtstart.month()];
+        }
+        let reference = expand(&rfc_rule, dtstart, until, scan_end);
+        let expanded = (ambiguous_weekno || ambiguous_monthday)
+            .then(|| expand(&rule, dtstart, until, scan_end));
         // Windows inside the scanned span.
         let now = dtstart
             + Duration::seconds(rng.gen_range(-span.num_seconds() / 4..span.num_seconds() / 2));
@@ -620,6 +646,32 @@ fn evaluator_agrees_with_instance_by_instance_expansion() {
         }
         let context = format!("case {case}: DTSTART={dtstart} RRULE={text} now={now} horizon={horizon} rdates={rdates:?} exdates={exdates:?} duration={duration_seconds}");
         let window_end = now + horizon;
+        if let Some(expanded) = &expanded {
+            let mut other = expanded.instances.clone();
+            for r in &rdates {
+                other.push(NaiveDateTime::parse_from_str(&r.value, "%Y%m%dT%H%M%SZ").unwrap());
+            }
+            other.sort();
+            other.dedup();
+            for e in &exdates {
+                let t = NaiveDateTime::parse_from_str(&e.value, "%Y%m%dT%H%M%SZ").unwrap();
+                other.retain(|&x| x != t);
+            }
+            let in_window = other
+                .iter()
+                .filter(|&&t| t >= now && t < window_end)
+                .count();
+            let reported = profile
+                .other_reading
+                .as_ref()
+                .unwrap_or_else(|| panic!("no other reading {context}"));
+            assert_eq!(
+                reported.instances_in_horizon, in_window as u64,
+                "other reading instances_in_horizon {context}"
+            );
+        } else {
+            assert!(profile.other_reading.is_none(), "other reading {context}");
+        }
         let in_window: Vec<&NaiveDateTime> = set
             .iter()
             .filter(|&&t| t >= now && t < window_end)

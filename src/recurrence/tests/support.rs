@@ -24,6 +24,7 @@ pub fn value(text: &str, tzid: Option<&str>) -> DateValue {
 }
 
 /// A series: DTSTART plus what the tests vary, and the window it is read in.
+#[derive(Clone)]
 pub struct SeriesCase {
     dtstart: DateValue,
     duration: Option<String>,
