@@ -107,7 +107,7 @@ impl Engine {
                 break;
             }
         }
-        Ok(merged.finish(&raw, keep, analysis))
+        Ok(merged.finish(&raw, keep, analysis).noting_unparsable())
     }
 }
 

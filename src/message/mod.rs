@@ -24,6 +24,7 @@
 
 mod line_endings;
 mod part;
+mod raw;
 mod scan;
 mod walk;
 
@@ -35,6 +36,7 @@ use mail_parser::{Message, MessagePart};
 use crate::headers::msg_id::{parse_msg_id_bytes, MsgId};
 
 pub use line_endings::normalize_line_endings;
+pub use raw::is_rfc5322_mail;
 
 use part::{raw_header_value, CalendarKind, PartHeaders};
 use scan::{glance, CalendarGlance};
