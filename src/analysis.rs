@@ -5,7 +5,7 @@ use mail_parser::Message;
 
 use crate::calendar::{looks_like_icalendar, parse_calendar, CalendarObject};
 use crate::message::{
-    is_rfc5322_mail, locate_imip, normalize_line_endings, Located, LocatedBy, LocatedObject,
+    is_rfc5322_mail, locate_imip, repair_raw_message, Located, LocatedBy, LocatedObject,
 };
 use crate::validate::{
     self, is_suspicious, score, AuthResultsEntry, Config, ScoredFinding, SeriesProfile,
@@ -83,8 +83,8 @@ impl Analysis {
         if looks_like_icalendar(input) {
             return Analysis::of_calendar_text(&String::from_utf8_lossy(input), config);
         }
-        let normalized = normalize_line_endings(input);
-        match mail_parser::MessageParser::new().parse(normalized.as_ref()) {
+        let repaired = repair_raw_message(input);
+        match mail_parser::MessageParser::new().parse(repaired.as_ref()) {
             Some(message) if is_rfc5322_mail(&message) => {
                 Analysis::of(&message, config, Depth::Validate, None)
             }

@@ -315,3 +315,83 @@ fn test_command_shows_the_reason() {
     );
     assert!(!printed.contains("message kept"), "{printed}");
 }
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// Checks the header as well as `imip`, so the test holds only when
+/// sieve-rs and the analysis both read past the blank lines.
+const ROUTE_BY_HEADER_AND_METHOD: &str =
+    "require [\"imip\", \"fileinto\", \"variables\", \"imap4flags\"];\n\
+     if address :is :domain \"from\" \"example.org\" { addflag \"from-example-org\"; }\n\
+     if exists \"message-id\" { addflag \"has-message-id\"; }\n\
+     if imip :matches :method \"*\" { fileinto \"Calendar/${1}\"; }\n";
+
+/// Issue 10: an invitation whose first lines are blank (spaces, tabs, as
+/// some tools save provider mail) is read the way lenient mail readers
+/// read it: the script's header tests and `imip` see the same message.
+#[test]
+fn blank_lines_before_the_header_are_read_past() {
+    for name in [
+        "leading-whitespace-spaces.eml",
+        "leading-whitespace-tab.eml",
+        "leading-whitespace-bare-cr.eml",
+    ] {
+        let outcome = run_on(
+            ROUTE_BY_HEADER_AND_METHOD,
+            &fixture(name),
+            &Envelope::default(),
+        );
+        assert!(outcome.failure.is_none(), "{name}: {:?}", outcome.failure);
+        assert_eq!(
+            outcome.actions,
+            [Action::FileInto {
+                folder: "Calendar/REQUEST".into(),
+                flags: vec!["from-example-org".into(), "has-message-id".into()],
+                create: false,
+                mailbox_id: None,
+                special_use: None,
+            }],
+            "{name}"
+        );
+    }
+    // In a chain too: every script reads the repaired message.
+    let engine = Engine::new();
+    let first = engine
+        .compile("require \"imap4flags\";\nif exists \"subject\" { addflag \"seen-subject\"; }\n")
+        .expect("compiles");
+    let second = engine
+        .compile(ROUTE_BY_HEADER_AND_METHOD)
+        .expect("compiles");
+    let outcome = engine
+        .run_chain(
+            &[&first, &second],
+            &fixture("leading-whitespace-several-lines.eml"),
+            &Envelope::default(),
+        )
+        .expect("run");
+    assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
+    assert!(
+        matches!(&outcome.actions[..], [Action::FileInto { folder, flags, .. }]
+            if folder == "Calendar/REQUEST" && flags.contains(&"seen-subject".to_string())),
+        "{:?}",
+        outcome.actions
+    );
+}
+
+/// An empty first line ends an empty header section (RFC 5322 2.1): it
+/// is not repaired, so what follows is a body and the message is no mail.
+#[test]
+fn an_empty_first_line_is_not_repaired() {
+    let outcome = run_on(
+        ROUTE_BY_HEADER_AND_METHOD,
+        &fixture("unparsable-empty-first-line.eml"),
+        &Envelope::default(),
+    );
+    assert_eq!(failure_kind(&outcome), Some("unparsable-message"));
+    assert_eq!(outcome.actions, [Action::Keep { flags: vec![] }]);
+}

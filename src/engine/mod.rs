@@ -30,7 +30,7 @@ pub use host::{DefaultHost, Host};
 pub use outcome::{Action, Failure, HeaderField, Outcome};
 
 use crate::analysis::Analysis;
-use crate::message::normalize_line_endings;
+use crate::message::repair_raw_message;
 use crate::script::{self, ItemSet, ScriptError, ScriptErrorKind};
 use crate::validate::Config;
 use items::{depth_for, fill_items};
@@ -173,9 +173,10 @@ impl Engine {
         message: &[u8],
         envelope: &Envelope,
     ) -> Result<Outcome, RunError> {
-        // mail-parser does not split bare-CR messages; normalising here
-        // makes sieve-rs and the analysis see the same structure.
-        let raw: Cow<'_, [u8]> = normalize_line_endings(message);
+        // mail-parser misreads bare-CR messages and blank lines before the
+        // header; repairing the bytes here makes sieve-rs and the analysis
+        // see the same structure.
+        let raw: Cow<'_, [u8]> = repair_raw_message(message);
         let mut context = self.runtime.filter(&raw);
         apply_envelope(&mut context, envelope)?;
 
