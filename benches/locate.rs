@@ -14,7 +14,7 @@ use std::sync::Arc;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use mail_parser::MessageParser;
 use sieve::{Compiler, Input, Runtime, Sieve};
-use sieve_imip::internals::{locate_imip, normalize_line_endings};
+use sieve_imip::internals::{locate_imip, repair_raw_message};
 
 /// Counts live and peak heap bytes so the bench can report locate's peak.
 struct CountingAllocator;
@@ -102,7 +102,7 @@ Content-Disposition: attachment; filename=\"file{index}.bin\"\r\nContent-Transfe
 }
 
 fn run_to_end(runtime: &Runtime, raw: &[u8], script: &Arc<Sieve>, env: Option<&str>) {
-    let normalized = normalize_line_endings(raw);
+    let normalized = repair_raw_message(raw);
     let mut context = runtime.filter(normalized.as_ref());
     if let Some(name) = env {
         let present = locate_imip(context.message()).object.is_some();
@@ -163,7 +163,7 @@ fn non_imip(c: &mut Criterion) {
         b.iter(|| black_box(locate_imip(black_box(&parsed))))
     });
     group.bench_function("normalize alone", |b| {
-        b.iter(|| black_box(normalize_line_endings(black_box(&raw)).len()))
+        b.iter(|| black_box(repair_raw_message(black_box(&raw)).len()))
     });
     group.finish();
 }

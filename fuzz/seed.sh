@@ -12,7 +12,7 @@ root="$(dirname "$fuzz")"
 shared="$(dirname "$root")/shared"
 corpus="$fuzz/corpus"
 
-targets=(script engine calendar msg_id authentication_results dkim_signature)
+targets=(script engine mailbox calendar msg_id authentication_results dkim_signature)
 for target in "${targets[@]}"; do
   mkdir -p "$corpus/$target"
   if [ -d "$fuzz/regressions/$target" ]; then
@@ -41,6 +41,45 @@ copy_found engine "$shared/corpus" shared "${messages[@]}"
 
 copy_found calendar "$root/tests/fixtures" fixture -name '*.ics'
 copy_found calendar "$root/tests/fixtures" fixture-message "${messages[@]}"
+
+# The mailbox target reads mbox files: any that are there (the samples,
+# fixtures and ../shared hold none today), then mboxes built from the
+# messages (each behind a `From ` line, body lines starting with `From `
+# quoted as mboxrd does), a few per file in the order found, with LF and
+# with CRLF separators.
+copy_found mailbox "$root/samples" sample \( -name '*.mbox' -o -name 'mbox' \)
+copy_found mailbox "$root/tests/fixtures" fixture \( -name '*.mbox' -o -name 'mbox' \)
+copy_found mailbox "$shared/corpus" shared \( -name '*.mbox' -o -name 'mbox' \)
+python3 - "$corpus" "$root" "$shared" <<'EOF_MBOX'
+import os, re, sys
+
+corpus, root, shared = sys.argv[1:4]
+sources = [os.path.join(root, "samples"), os.path.join(root, "tests", "fixtures"),
+           os.path.join(root, "tests", "e2e", "messages"), os.path.join(shared, "corpus")]
+messages = []
+for base in sources:
+    for folder, _, names in sorted(os.walk(base)):
+        for name in sorted(names):
+            if name.endswith(".eml"):
+                with open(os.path.join(folder, name), "rb") as f:
+                    messages.append((name, f.read()))
+quote = re.compile(rb"^(>*From )", re.M)
+per_box = 4
+for start in range(0, len(messages), per_box):
+    group = messages[start:start + per_box]
+    for ending in (b"\n", b"\r\n"):
+        box = b""
+        for name, raw in group:
+            box += b"From sender@example.com Fri Nov 20 08:00:00 2026" + ending
+            box += quote.sub(rb">\1", raw)
+            if not raw.endswith(b"\n"):
+                box += ending
+            box += ending
+        label = "crlf" if ending == b"\r\n" else "lf"
+        out = os.path.join(corpus, "mailbox", f"built-{start // per_box:03d}-{label}.mbox")
+        with open(out, "wb") as f:
+            f.write(box)
+EOF_MBOX
 
 copy_found script "$root/scripts-examples" example -name '*.sieve'
 copy_found script "$root/tests" test -name '*.sieve'

@@ -4,11 +4,24 @@
 use mail_parser::Message;
 
 use crate::calendar::{looks_like_icalendar, parse_calendar, CalendarObject};
-use crate::message::{locate_imip, normalize_line_endings, Located, LocatedBy, LocatedObject};
+use crate::message::{
+    is_rfc5322_mail, locate_imip, repair_raw_message, Located, LocatedBy, LocatedObject,
+};
 use crate::validate::{
     self, is_suspicious, score, AuthResultsEntry, Config, ScoredFinding, SeriesProfile,
     ValidationInput,
 };
+
+/// The risk of an input that is not mail: nothing in it could be examined,
+/// so it counts as the riskiest there is (fail closed).
+const UNPARSABLE_RISK: u32 = 100;
+
+/// Why a message handed to the analysis (by the engine, or an embedder
+/// through [`Analysis::of`]) is not examined.
+const MESSAGE_NOT_MAIL: &str = "the message could not be parsed as RFC 5322 mail (it has no header field), so nothing in it was examined for iMIP; it counts as risk 100";
+
+/// Why an input file of `analyze` is not examined.
+const INPUT_NOT_MAIL: &str = "the input is neither RFC 5322 mail (it has no header field) nor an iCalendar object, so nothing in it was examined for iMIP; it counts as risk 100";
 
 /// How far the analysis goes: each depth includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,6 +51,8 @@ pub struct Analysis {
     pub(crate) authentication_results: Vec<AuthResultsEntry>,
     /// The recurrence profile of each scheduled component with a DTSTART.
     pub(crate) recurrence: Vec<SeriesProfile>,
+    /// Why the input was not examined: it is not RFC 5322 mail.
+    pub(crate) unparsable: Option<&'static str>,
     depth: Depth,
     bare_calendar: bool,
 }
@@ -45,12 +60,18 @@ pub struct Analysis {
 impl Analysis {
     /// Analyse `message` as deep as `depth`, for delivery to `recipient`
     /// (the envelope recipient; used when the configuration names none).
+    ///
+    /// A message without a single header field is no mail: it is not
+    /// examined, and its analysis says so ([`Analysis::unparsable`]).
     pub fn of(
         message: &Message<'_>,
         config: &Config,
         depth: Depth,
         recipient: Option<&str>,
     ) -> Analysis {
+        if !is_rfc5322_mail(message) {
+            return Analysis::of_unparsable(MESSAGE_NOT_MAIL, config);
+        }
         let mut analysis = Analysis::located(locate_imip(message), false);
         analysis.deepen(message, config, depth, recipient);
         analysis
@@ -62,11 +83,25 @@ impl Analysis {
         if looks_like_icalendar(input) {
             return Analysis::of_calendar_text(&String::from_utf8_lossy(input), config);
         }
-        let normalized = normalize_line_endings(input);
-        match mail_parser::MessageParser::new().parse(normalized.as_ref()) {
-            Some(message) => Analysis::of(&message, config, Depth::Validate, None),
-            None => Analysis::of_calendar_text("", config),
+        let repaired = repair_raw_message(input);
+        match mail_parser::MessageParser::new().parse(repaired.as_ref()) {
+            Some(message) if is_rfc5322_mail(&message) => {
+                Analysis::of(&message, config, Depth::Validate, None)
+            }
+            _ => Analysis::of_unparsable(INPUT_NOT_MAIL, config),
         }
+    }
+
+    /// The analysis of an input that is not mail: no iMIP object, nothing
+    /// examined, and the risk items fail closed (risk 100, so suspicious at
+    /// any threshold up to 100), whatever depth was asked for.
+    fn of_unparsable(why: &'static str, config: &Config) -> Analysis {
+        let mut analysis = Analysis::located(Located::default(), false);
+        analysis.unparsable = Some(why);
+        analysis.risk = UNPARSABLE_RISK;
+        analysis.suspicious = is_suspicious(UNPARSABLE_RISK, config);
+        analysis.depth = Depth::Validate;
+        analysis
     }
 
     /// Analyse a bare iCalendar object (a `.ics` file): iMIP when it has a
@@ -103,6 +138,7 @@ impl Analysis {
             suspicious: false,
             authentication_results: Vec::new(),
             recurrence: Vec::new(),
+            unparsable: None,
             depth: Depth::Locate,
             bare_calendar,
         }
@@ -111,6 +147,20 @@ impl Analysis {
     /// True when the input was a bare iCalendar object, not a message.
     pub fn is_bare_calendar(&self) -> bool {
         self.bare_calendar
+    }
+
+    /// Why the input was not examined, when it is not RFC 5322 mail (no
+    /// header field): then there is no iMIP object, no finding, and the
+    /// risk is 100.
+    pub fn unparsable(&self) -> Option<&str> {
+        self.unparsable
+    }
+
+    /// True when the message has no iMIP object but is not known to be
+    /// free of one (its structure was cut short, or it could not be read
+    /// as mail): the risk items answer for it all the same (fail closed).
+    pub(crate) fn may_hide_imip(&self) -> bool {
+        self.located.object.is_none() && (self.unparsable.is_some() || !self.findings.is_empty())
     }
 
     /// Run the stages between the current depth and `depth`.

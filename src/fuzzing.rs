@@ -5,11 +5,15 @@
 //! replayed by the test below, so a plain `cargo test` runs them without a
 //! fuzzer.
 //!
-//! There is no `mailbox` target: the filter's mbox reader only reads from a
-//! path, and a temporary file per input would make the target too slow to
-//! be useful.
+//! `mailbox` reads the bytes as an mbox file, through the reader `filter`
+//! uses. A Maildir has no such target: reading one parses nothing but a
+//! directory listing (mail-parser reads Maildir flags from file names,
+//! which the filter does not use), and each file is one message, which
+//! `engine` covers.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use chrono::DateTime;
@@ -17,6 +21,7 @@ use chrono::DateTime;
 use crate::analysis::Analysis;
 use crate::calendar::{parse_calendar, CalendarLimits};
 use crate::engine::{CompiledScript, Engine, Envelope, Failure};
+use crate::filter::{read_mbox_from, Item, Source};
 use crate::headers::authentication_results::parse_authentication_results;
 use crate::headers::dkim_signature::parse_dkim_signature;
 use crate::headers::msg_id::parse_msg_id_bytes;
@@ -187,6 +192,44 @@ fn push_lines(text: &mut String, fields: &[Cow<'_, str>], indexes: &[usize]) {
     }
 }
 
+/// The bytes as an mbox file, read by the `filter` command's mbox reader
+/// as it reads a file. Nothing may be lost: every `From ` line starts one
+/// message, counted from 1 in order, and bytes before the first one that
+/// are not all whitespace are listed (as `#0`); a breach panics, so the
+/// fuzzer reports it.
+pub fn mailbox(data: &[u8]) {
+    let mut ordinals = Vec::new();
+    let mut held = 0usize;
+    let _ = read_mbox_from(Path::new("fuzz.mbox"), data, &mut |item: Item| {
+        if let Source::Mbox { ordinal, .. } = item.source {
+            ordinals.push(ordinal);
+        }
+        if let Ok(payload) = &item.payload {
+            held = held.saturating_add(payload.bytes().len());
+        }
+        ControlFlow::Continue(())
+    });
+    let lines = || data.split_inclusive(|&byte| byte == b'\n');
+    let from_lines = lines().filter(|line| line.starts_with(b"From ")).count();
+    let before_first: Vec<u8> = lines()
+        .take_while(|line| !line.starts_with(b"From "))
+        .flatten()
+        .copied()
+        .collect();
+    let listed_before = !before_first.iter().all(u8::is_ascii_whitespace);
+    let expected: Vec<u64> = (u64::from(!listed_before)..)
+        .take(from_lines.saturating_add(usize::from(listed_before)))
+        .collect();
+    assert_eq!(
+        ordinals, expected,
+        "{from_lines} `From ` lines, bytes before them listed: {listed_before}"
+    );
+    assert!(
+        held <= data.len(),
+        "the messages hold more bytes than the mbox"
+    );
+}
+
 /// The bytes as a `Message-ID`-style header field value.
 pub fn msg_id(data: &[u8]) {
     let _ = parse_msg_id_bytes(data);
@@ -215,9 +258,10 @@ mod tests {
     type Target = fn(&[u8]);
 
     /// Every target, by the name of its folder under `fuzz/regressions/`.
-    const TARGETS: [(&str, Target); 6] = [
+    const TARGETS: [(&str, Target); 7] = [
         ("script", script),
         ("engine", engine),
+        ("mailbox", mailbox),
         ("calendar", calendar),
         ("msg_id", msg_id),
         ("authentication_results", authentication_results),
@@ -277,6 +321,20 @@ mod tests {
         assert!(text.contains("RRULE:FREQ=HOURLY\r\n"), "{text}");
         assert!(!text.contains("RDATE"), "{text}");
         assert!(text.contains("X-EXTRA:1\r\nEND:VEVENT"), "{text}");
+    }
+
+    #[test]
+    fn mailbox_accepts_what_the_reader_does() {
+        for data in [
+            &b""[..],
+            b"  \n\n",
+            b"no From line at all\n",
+            b"From a@example.com Fri Nov 20 08:00:00 2026\nSubject: x\n\n>From quoted\n",
+            b"junk\nFrom a\nFrom b\r\n\r\nFrom ",
+            b"From a@example.com Thu Feb 31 99:99:99 65535\n",
+        ] {
+            mailbox(data);
+        }
     }
 
     #[test]

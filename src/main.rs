@@ -2,8 +2,8 @@
 //! it does is a library call a server could make.
 //!
 //! Exit codes: 0 success, 1 a script failed to compile (or `check` found
-//! errors; for `filter`: a message could not be read or run), 2 usage or
-//! I/O error.
+//! errors; for `analyze`: an input is suspicious or not mail; for `filter`:
+//! a message could not be read, run or read as mail), 2 usage or I/O error.
 
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
@@ -317,7 +317,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Exit 1 when any input is suspicious, so scripts can act on it.
+/// Exit 1 when any input is suspicious or could not be examined (it is
+/// neither mail nor a calendar), so scripts can act on it.
 fn analyze(config: &Config, files: &[PathBuf], json: bool) -> ExitCode {
     let mut status = ExitCode::SUCCESS;
     for path in files {
@@ -328,7 +329,7 @@ fn analyze(config: &Config, files: &[PathBuf], json: bool) -> ExitCode {
         let analysis = Analysis::of_input(&input, config);
         let name = path.display().to_string();
         let report = Report::new(&name, &analysis);
-        if report.suspicious {
+        if report.suspicious || report.failure.is_some() {
             status = ExitCode::from(1);
         }
         if json {
@@ -540,8 +541,10 @@ fn print_text(path: &Path, outcome: &Outcome) {
     for action in &outcome.actions {
         outln!("  {action}");
     }
-    if let Some(failure) = &outcome.failure {
-        outln!("  ({failure}; message kept)");
+    match &outcome.failure {
+        Some(failure) if failure.keeps_message() => outln!("  ({failure}; message kept)"),
+        Some(failure) => outln!("  ({failure})"),
+        None => {}
     }
 }
 

@@ -17,6 +17,10 @@ use crate::validate::{AuthResultsEntry, ScoredFinding};
 pub struct Report<'a> {
     /// The input's name as given on the command line.
     pub file: &'a str,
+    /// Why the input was not examined, when it could not be:
+    /// `{"kind": "unparsable-message", "detail"}` for input that is neither
+    /// RFC 5322 mail nor an iCalendar object; `None` otherwise.
+    pub failure: Option<InputFailure<'a>>,
     /// True when the input carries an iMIP object.
     pub imip: bool,
     /// Which rule located it: `imip-content-id-top`, `imip-content-id-part`,
@@ -43,6 +47,16 @@ pub struct Report<'a> {
     /// `{authserv_id, results: [{method, result, reason, properties:
     /// [{type, name, value}]}]}`, or `{error}` for one that does not parse.
     pub authentication_results: &'a [AuthResultsEntry],
+}
+
+/// Why an input was not examined, in the shape of the engine's failures
+/// (`test --json`, `filter --json`).
+#[derive(Debug, Serialize)]
+pub struct InputFailure<'a> {
+    /// The category: `unparsable-message`.
+    pub kind: &'static str,
+    /// What was wrong, for a person.
+    pub detail: &'a str,
 }
 
 /// One VEVENT / VTODO / VJOURNAL / VFREEBUSY.
@@ -205,6 +219,10 @@ impl<'a> Report<'a> {
             .collect();
         Report {
             file,
+            failure: analysis.unparsable().map(|detail| InputFailure {
+                kind: "unparsable-message",
+                detail,
+            }),
             imip: analysis.is_imip(),
             located_by: object.map(|object| {
                 if analysis.is_bare_calendar() {
@@ -242,8 +260,11 @@ impl<'a> Report<'a> {
     /// A short block for people: what was found, where, and why it is risky.
     pub fn to_text(&self) -> String {
         let mut text = String::new();
-        let _ = match (self.imip, self.method) {
-            (true, method) => writeln!(
+        let _ = match (&self.failure, self.imip, self.method) {
+            (Some(failure), _, _) => {
+                writeln!(text, "{}: {}: {}", self.file, failure.kind, failure.detail)
+            }
+            (None, true, method) => writeln!(
                 text,
                 "{}: iMIP {} (located by {}{})",
                 self.file,
@@ -253,14 +274,14 @@ impl<'a> Report<'a> {
                     .map(|part| format!(", part {part}"))
                     .unwrap_or_default()
             ),
-            (false, _) if !self.findings.is_empty() => {
+            (None, false, _) if !self.findings.is_empty() => {
                 writeln!(
                     text,
                     "{}: no iMIP object found in what was examined",
                     self.file
                 )
             }
-            (false, _) => writeln!(text, "{}: not iMIP", self.file),
+            (None, false, _) => writeln!(text, "{}: not iMIP", self.file),
         };
         for component in &self.components {
             let _ = write!(text, "  {}", component.kind);
@@ -310,7 +331,7 @@ impl<'a> Report<'a> {
                 finding.reason, finding.weight, finding.detail
             );
         }
-        if self.imip || !self.findings.is_empty() {
+        if self.imip || !self.findings.is_empty() || self.failure.is_some() {
             let verdict = if self.suspicious { ", suspicious" } else { "" };
             let _ = writeln!(text, "  risk {}{verdict}", self.risk);
         }

@@ -404,17 +404,20 @@ if mailboxexists "Elsewhere" { fileinto "wrong"; }
 
 #[test]
 fn unparsable_or_hostile_messages_are_kept_with_a_reason() {
-    let script = compile("require [\"imip\", \"fileinto\"];\nif not imip :present { discard; }\n")
-        .expect("compiles");
-    // Not mail at all: nothing to analyse, kept, the reason visible.
+    let script =
+        compile("require [\"imip\", \"fileinto\"];\nif imip :present { fileinto \"Calendar\"; }\n")
+            .expect("compiles");
+    // Not mail at all: nothing to analyse, so no iMIP object; the implicit
+    // keep stands and the reason is visible (tests/unreadable.rs has more).
     for message in [&b""[..], b"\x00\x01\x02\xff\xfe", b"\r\n\r\n"] {
         let outcome = run(&script, message, &Envelope::default()).expect("run");
-        assert!(outcome.is_kept(), "{message:?}: {:?}", outcome.actions);
-        assert!(!outcome.actions.contains(&Action::Discard), "{message:?}");
-        if message.is_empty() {
-            continue;
-        }
-        assert!(outcome.failure.is_some() || outcome.analysis.is_some());
+        assert_eq!(
+            outcome.actions,
+            [Action::Keep { flags: vec![] }],
+            "{message:?}"
+        );
+        let kind = outcome.failure.as_ref().map(|failure| failure.kind());
+        assert_eq!(kind, Some("unparsable-message"), "{message:?}");
     }
     // A broken calendar is still analysed: iMIP by its parameter, malformed.
     let broken = "From: a@example.com\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\n";

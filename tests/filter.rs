@@ -170,18 +170,18 @@ fn summary_counts_actions_reasons_and_lists_every_failure() {
     let empty = &paths[3];
     let expected = format!(
         "\
-16 messages: 12 processed, 4 failed; 9 iMIP, 2 suspicious
+16 messages: 12 processed, 4 failed; 9 iMIP, 5 suspicious
 inputs
   {maildir} (maildir){pad_maildir}        5
   {folder} (dir){pad_folder}        5
   {mbox} (mbox){pad_mbox}        6
   {empty} (maildir){pad_empty}        0
 actions
-  keep{pad_keep}        6
+  fileinto \"Junk\"{pad_junk}        5
   fileinto \"Calendar/REQUEST\"{pad_request}        3
+  keep{pad_keep}        3
   fileinto \"Calendar/CANCEL\"{pad_cancel}        2
   fileinto \"Calendar/REPLY\"{pad_reply}        2
-  fileinto \"Junk\"{pad_junk}        2
 reasons
   far-future{pad_far}        2
   organizer-mismatch{pad_org}        2
@@ -189,10 +189,10 @@ reasons
   recurrence-overlap{pad_overlap}        2
   imip-header-unsigned{pad_unsigned}        1
 failures
-  {folder}/empty.eml: unparsable-message: the message could not be parsed as RFC 5322 mail, so the imip test cannot be answered
-  {folder}/garbage.eml: unparsable-message: the message could not be parsed as RFC 5322 mail, so the imip test cannot be answered
+  {folder}/empty.eml: unparsable-message: the message could not be parsed as RFC 5322 mail (it has no header field), so nothing in it was examined for iMIP; it counts as risk 100
+  {folder}/garbage.eml: unparsable-message: the message could not be parsed as RFC 5322 mail (it has no header field), so nothing in it was examined for iMIP; it counts as risk 100
   {folder}/unreadable.eml: unreadable: No such file or directory (os error 2)
-  {mbox}#6: unparsable-message: the message could not be parsed as RFC 5322 mail, so the imip test cannot be answered
+  {mbox}#6: unparsable-message: the message could not be parsed as RFC 5322 mail (it has no header field), so nothing in it was examined for iMIP; it counts as risk 100
 ",
         pad_maildir = pad(&format!("{maildir} (maildir)"), &paths),
         pad_folder = pad(&format!("{folder} (dir)"), &paths),
@@ -317,27 +317,31 @@ fn json_lines_in_source_order_then_the_summary() {
     assert_eq!(unreadable["imip"], Value::Null);
     assert_eq!(unreadable["risk"], Value::Null);
 
-    // A message that is no mail: kept, with the engine's failure.
+    // A message that is no mail: the script ran, `imip :suspicious` failed
+    // closed, and the engine's failure says why.
     let no_mail = &lines[15];
     assert_eq!(
         no_mail["actions"],
-        serde_json::json!([{"action": "keep", "flags": []}])
+        serde_json::json!([{"action": "fileinto", "folder": "Junk", "flags": [], "create": false}])
     );
     assert_eq!(no_mail["failure"]["kind"], "unparsable-message");
+    assert_eq!(no_mail["imip"], false);
+    assert_eq!(no_mail["risk"], 100);
+    assert_eq!(no_mail["suspicious"], true);
 
     let summary = &lines[16]["summary"];
     assert_eq!(summary["messages"], 16);
     assert_eq!(summary["failed"], 4);
     assert_eq!(summary["imip"], 9);
-    assert_eq!(summary["suspicious"], 2);
+    assert_eq!(summary["suspicious"], 5);
     assert_eq!(
         summary["actions"],
         serde_json::json!({
-            "keep": 6,
+            "keep": 3,
             "fileinto \"Calendar/REQUEST\"": 3,
             "fileinto \"Calendar/CANCEL\"": 2,
             "fileinto \"Calendar/REPLY\"": 2,
-            "fileinto \"Junk\"": 2,
+            "fileinto \"Junk\"": 5,
         })
     );
     assert_eq!(
@@ -582,10 +586,16 @@ fn library_filter_agrees_with_the_fixture_reports() {
     assert_eq!(calls.into_inner(), expected.len());
 
     let mut junk = 0;
+    let mut not_mail = 0;
     for (message, (path, report)) in run.messages.iter().zip(&expected) {
         assert_eq!(message.source, Source::File(path.clone()));
         let name = path.display();
-        assert_eq!(message.failure, None, "{name}");
+        // Only input that is no mail has a failure, the one the report names.
+        assert_eq!(
+            message.failure.as_ref().map(|failure| failure.kind()),
+            report["failure"]["kind"].as_str(),
+            "{name}"
+        );
         assert_eq!(message.imip, report["imip"].as_bool(), "{name}");
         assert_eq!(
             message.method.as_deref(),
@@ -618,10 +628,14 @@ fn library_filter_agrees_with_the_fixture_reports() {
         if message.suspicious == Some(true) {
             junk += 1;
         }
+        if message.failure.is_some() {
+            not_mail += 1;
+        }
     }
+    assert!(not_mail > 0, "the fixtures hold input that is no mail");
     let summary = Summary::of(&run);
     assert_eq!(summary.messages, expected.len() as u64);
-    assert_eq!(summary.failed, 0);
+    assert_eq!(summary.failed, not_mail);
     assert_eq!(summary.suspicious, Some(junk));
     assert_eq!(
         summary

@@ -120,11 +120,13 @@ impl DeliveryReport {
             Some(_) => line.push_str(" imip=no"),
             None => {}
         }
-        let failure = self
-            .outcome
-            .failure
-            .as_ref()
-            .map(|failure| format!("{failure}; message kept"));
+        let failure = self.outcome.failure.as_ref().map(|failure| {
+            if failure.keeps_message() {
+                format!("{failure}; message kept")
+            } else {
+                failure.to_string()
+            }
+        });
         for note in self.notes.iter().chain(failure.iter()) {
             line.push_str(&format!(" note=\"{}\"", note.replace('"', "'")));
         }

@@ -27,7 +27,7 @@ use super::message_diff::header_edit;
 use super::outcome::{Action, Outcome};
 use super::{apply_envelope, CompiledScript, Engine, Envelope, RunError};
 use crate::analysis::Analysis;
-use crate::message::normalize_line_endings;
+use crate::message::repair_raw_message;
 use crate::script::ItemSet;
 
 /// sieve-rs keeps the imap4flags internal flags in this global variable.
@@ -55,7 +55,7 @@ impl Engine {
         message: &[u8],
         envelope: &Envelope,
     ) -> Result<Outcome, RunError> {
-        let raw: Cow<'_, [u8]> = normalize_line_endings(message);
+        let raw: Cow<'_, [u8]> = repair_raw_message(message);
         let items = scripts
             .iter()
             .fold(ItemSet::default(), |all, script| all.union(script.items));
@@ -107,7 +107,7 @@ impl Engine {
                 break;
             }
         }
-        Ok(merged.finish(&raw, keep, analysis))
+        Ok(merged.finish(&raw, keep, analysis).noting_unparsable())
     }
 }
 

@@ -43,11 +43,12 @@ pub(super) fn answerable_at(depth: Depth) -> ItemSet {
 /// has no value (on a message that is not iMIP, every item but `:present`).
 fn item_values(analysis: &Analysis, item: Item) -> Vec<String> {
     let Some(object) = &analysis.located.object else {
-        // A message whose structure could not be examined to the end is
-        // not known to be free of iMIP: fail closed, so an admin filter
-        // on `:reason`/`:risk`/`:suspicious` still sees why.
+        // A message whose structure could not be examined to the end, or
+        // that is no mail at all, is not known to be free of iMIP: fail
+        // closed, so an admin filter on `:risk`/`:suspicious` still catches
+        // it (and `:reason` says why, when a finding does).
         return match item {
-            Item::Reason | Item::Risk | Item::Suspicious if !analysis.findings.is_empty() => {
+            Item::Reason | Item::Risk | Item::Suspicious if analysis.may_hide_imip() => {
                 risk_item_values(analysis, item)
             }
             _ => Vec::new(),

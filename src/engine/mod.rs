@@ -30,7 +30,7 @@ pub use host::{DefaultHost, Host};
 pub use outcome::{Action, Failure, HeaderField, Outcome};
 
 use crate::analysis::Analysis;
-use crate::message::normalize_line_endings;
+use crate::message::repair_raw_message;
 use crate::script::{self, ItemSet, ScriptError, ScriptErrorKind};
 use crate::validate::Config;
 use items::{depth_for, fill_items};
@@ -69,7 +69,8 @@ pub struct Envelope {
 }
 
 /// Errors in what the embedder passed to [`run`]; problems with the message
-/// or the script never surface here (they end in keep with a [`Failure`]).
+/// or the script never surface here (they are an [`Outcome`] with a
+/// [`Failure`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RunError {
     /// An envelope address that is not an RFC 5321 path.
@@ -172,9 +173,10 @@ impl Engine {
         message: &[u8],
         envelope: &Envelope,
     ) -> Result<Outcome, RunError> {
-        // mail-parser does not split bare-CR messages; normalising here
-        // makes sieve-rs and the analysis see the same structure.
-        let raw: Cow<'_, [u8]> = normalize_line_endings(message);
+        // mail-parser misreads bare-CR messages and blank lines before the
+        // header; repairing the bytes here makes sieve-rs and the analysis
+        // see the same structure.
+        let raw: Cow<'_, [u8]> = repair_raw_message(message);
         let mut context = self.runtime.filter(&raw);
         apply_envelope(&mut context, envelope)?;
 
@@ -185,12 +187,16 @@ impl Engine {
         if let Some(done) = &analysis {
             fill_items(&mut context, done, script.items);
         }
-        Ok(self.drive(script, &raw, envelope, &mut context, analysis))
+        Ok(self
+            .drive(script, &raw, envelope, &mut context, analysis)
+            .noting_unparsable())
     }
 
     /// The analysis `items` need, or `None` for a script without `imip`;
-    /// a message that is not RFC 5322 mail, or an analysis that fails, is a
-    /// failure that keeps the message.
+    /// an analysis that fails is a failure that keeps the message. Input
+    /// that is not RFC 5322 mail still runs the script (an envelope rule
+    /// must not be skipped because the header is missing): its analysis
+    /// says so, and `imip` answers from it, failing closed.
     fn analysis_for(
         &self,
         context: &sieve::Context<'_>,
@@ -199,11 +205,6 @@ impl Engine {
     ) -> Result<Option<Analysis>, Failure> {
         if items.is_empty() {
             return Ok(None);
-        }
-        if !is_rfc5322(context.message()) {
-            return Err(Failure::UnparsableMessage {
-                detail: "the message could not be parsed as RFC 5322 mail, so the imip test cannot be answered".into(),
-            });
         }
         self.analyse(context, items, None, envelope.to.as_deref())
             .map(Some)
@@ -250,26 +251,6 @@ pub(super) fn contained(
             None,
         ))
     })
-}
-
-/// sieve-rs runs on an empty stand-in when mail-parser cannot parse the
-/// input at all, and bytes without a single header field are no mail
-/// either (mail-parser turns any leading bytes into a header, so the name
-/// is checked against RFC 5322's field-name): the `imip` test cannot be
-/// answered for them.
-fn is_rfc5322(message: &mail_parser::Message<'_>) -> bool {
-    let field_name = |name: &str| {
-        !name.is_empty()
-            && name
-                .bytes()
-                .all(|byte| (33..=126).contains(&byte) && byte != b':')
-    };
-    !message.raw_message.is_empty()
-        && message
-            .root_part()
-            .headers()
-            .iter()
-            .any(|header| field_name(header.name()))
 }
 
 fn apply_envelope(context: &mut sieve::Context<'_>, envelope: &Envelope) -> Result<(), RunError> {

@@ -179,7 +179,9 @@ impl std::fmt::Display for FlagsTag<'_> {
     }
 }
 
-/// Why the script could not run to its end; the message is kept.
+/// Why a message was not handled the ordinary way. Every kind but
+/// `unparsable-message` means the script could not run to its end, and the
+/// message is kept in its place ([`Failure::keeps_message`]).
 ///
 /// Serializes as `{"kind": "runtime-error", "detail": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -196,7 +198,10 @@ pub enum Failure {
         /// What happened, for a person.
         detail: String,
     },
-    /// The input is not RFC 5322 mail, so `imip` cannot be answered.
+    /// The input is not RFC 5322 mail (it has no header field), so nothing
+    /// in it could be examined for iMIP. The script still ran to its end,
+    /// with `imip` failing closed (no iMIP object, risk 100), and its
+    /// actions stand.
     UnparsableMessage {
         /// What happened, for a person.
         detail: String,
@@ -219,6 +224,13 @@ impl Failure {
             Failure::UnparsableMessage { .. } => "unparsable-message",
             Failure::EngineFailed { .. } => "engine-failed",
         }
+    }
+
+    /// True when the script could not run to its end, so the outcome's
+    /// actions are a single keep in place of the script's (every kind but
+    /// `unparsable-message`).
+    pub fn keeps_message(&self) -> bool {
+        !matches!(self, Failure::UnparsableMessage { .. })
     }
 
     /// What happened, for a person.
@@ -268,6 +280,8 @@ pub struct Outcome {
     pub actions: Vec<Action>,
     /// Set when the run could not complete: the actions are then a single
     /// keep (RFC 5228 2.10.6) and `abandoned` lists what the script had done.
+    /// Also set, to `unparsable-message`, when a script using `imip` ran on
+    /// input that is not mail: it ran to its end and the actions are its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
     /// Actions the script took before a failure, not to be carried out.
@@ -296,6 +310,20 @@ impl Outcome {
             edited_message: None,
             analysis,
         }
+    }
+
+    /// A run on input that is not mail says so in `failure`, unless the
+    /// run itself failed (that failure says more). The script ran to its
+    /// end, so its actions stand.
+    pub(super) fn noting_unparsable(mut self) -> Outcome {
+        if self.failure.is_none() {
+            if let Some(detail) = self.analysis.as_ref().and_then(Analysis::unparsable) {
+                self.failure = Some(Failure::UnparsableMessage {
+                    detail: detail.to_string(),
+                });
+            }
+        }
+        self
     }
 
     /// True when the message ends up in the default mailbox.

@@ -24,6 +24,9 @@ mod source;
 mod summary;
 
 pub use run::{filter, FilterOptions, FilterRun, InputCount, MessageFailure, MessageResult};
+/// The mbox reader on bytes in memory, for the `mailbox` fuzz target.
+#[cfg(any(test, feature = "internals"))]
+pub(crate) use source::{read_mbox_from, Item};
 pub use source::{Format, Input, Source, SourceError, UnknownFormat};
 pub use summary::{FailureEntry, Summary};
 

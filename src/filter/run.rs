@@ -46,7 +46,10 @@ pub enum MessageFailure {
         /// The operating system's error, or what was wrong.
         detail: String,
     },
-    /// The script did not run to its end; the message was kept.
+    /// What the engine reported: the script did not run to its end and
+    /// the message was kept, or (`unparsable-message`) the message is no
+    /// mail, so the script ran with `imip` failing closed and its actions
+    /// stand.
     Script(Failure),
     /// The run panicked (a bug, contained); the message was kept.
     Internal {

@@ -381,7 +381,18 @@ fn read_mbox(path: &Path, each: &mut dyn FnMut(Item) -> ControlFlow<()>) -> Cont
             })
         }
     };
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    read_mbox_from(path, file, each)
+}
+
+/// The messages of the mbox `path` as `reader` gives its bytes (a file,
+/// or bytes in memory for the fuzzer), handed to `each` as [`read_messages`]
+/// does; `path` only names them.
+pub(crate) fn read_mbox_from(
+    path: &Path,
+    reader: impl Read,
+    each: &mut dyn FnMut(Item) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
     // mail-parser's reader drops what comes before the first `From ` line;
     // read it here so that it is listed, not lost.
     let mut preamble = Vec::new();

@@ -6,8 +6,9 @@ use std::borrow::Cow;
 ///
 /// Messages whose lines end in a bare CR (old Mac and Exchange 2003 stores,
 /// corpus 005) are not split by mail-parser 0.11: it finds neither header
-/// ends nor boundaries. The engine calls this on the raw bytes before giving
-/// them to sieve-rs, so sieve-rs and the analysis see one structure.
+/// ends nor boundaries. The engine repairs the raw bytes with this (through
+/// `repair_raw_message`) before giving them to sieve-rs, so sieve-rs and
+/// the analysis see one structure.
 ///
 /// Only a message whose first line already ends in a bare CR is repaired:
 /// that is the bare-CR store format mail-parser cannot split. A CRLF or LF

@@ -24,6 +24,7 @@
 
 mod line_endings;
 mod part;
+mod raw;
 mod scan;
 mod walk;
 
@@ -34,7 +35,7 @@ use mail_parser::{Message, MessagePart};
 
 use crate::headers::msg_id::{parse_msg_id_bytes, MsgId};
 
-pub use line_endings::normalize_line_endings;
+pub use raw::{is_rfc5322_mail, repair_raw_message};
 
 use part::{raw_header_value, CalendarKind, PartHeaders};
 use scan::{glance, CalendarGlance};
@@ -136,7 +137,7 @@ pub struct EmbeddedCalendar {
 
 /// Finds this message's iMIP object.
 ///
-/// Give it the message parsed from [`normalize_line_endings`]'s output, as
+/// Give it the message parsed from [`repair_raw_message`]'s output, as
 /// sieve-rs sees it.
 pub fn locate_imip(message: &Message<'_>) -> Located {
     let mut survey = Survey::default();
