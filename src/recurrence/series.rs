@@ -850,6 +850,12 @@ fn evaluate_inner(
         let base = engine.count_before(start)?;
         let starts_here = engine.count_before(start + 1)? > base;
         let empty = engine.select(base)?.is_none();
+        if empty {
+            findings.push(malformed(format!(
+                "RRULE \"{}\" never produces an instance (its parts exclude each other)",
+                quoted(text)
+            )));
+        }
         let cap = if let Some(count) = recur.count {
             // DTSTART always counts as the first instance (RFC 5545 3.8.5.3).
             Some(u128::from(count) - u128::from(!starts_here))
