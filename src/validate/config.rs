@@ -547,8 +547,9 @@ fn parse_now(text: &str, value: &Spanned<toml::Value>) -> Result<DateTime<Utc>, 
 /// Default weights. A party crash, a failed authentication, a flood of
 /// instances or an oversized object each reach the default threshold alone;
 /// a sender that is not who the object says (40) does with any other
-/// finding; structural oddities that real producers commit (a missing
-/// METHOD, a disagreeing parameter) do not.
+/// finding; a sender that cannot be checked (20: no From, no ORGANIZER)
+/// and structural oddities that real producers commit (a missing METHOD, a
+/// disagreeing parameter) do not.
 fn default_weights() -> BTreeMap<Reason, u32> {
     use Reason::*;
     BTreeMap::from([
@@ -557,6 +558,7 @@ fn default_weights() -> BTreeMap<Reason, u32> {
         (Oversized, 50),
         (OrganizerMismatch, 40),
         (AttendeeMismatch, 40),
+        (SenderUnverifiable, 20),
         (PartyCrash, 50),
         (UnauthenticatedSender, 50),
         (DelegationUnverified, 25),

@@ -7,7 +7,7 @@
 //! | step | file | findings |
 //! |---|---|---|
 //! | 2 structure | `structure.rs` | `method-mismatch`, `malformed`, `oversized` |
-//! | 3 sender | `sender.rs` | `organizer-mismatch`, `attendee-mismatch` |
+//! | 3 sender | `sender.rs` | `organizer-mismatch`, `attendee-mismatch`, `sender-unverifiable` |
 //! | 3 party crash | `party_crash.rs` | `party-crash` |
 //! | 3 authentication | `authentication.rs` | `unauthenticated-sender` |
 //! | 4 delegation | `delegation.rs` | `delegation-unverified` |

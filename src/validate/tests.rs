@@ -980,11 +980,56 @@ fn organizer_method_without_organizer_cannot_be_checked() {
         &calendar("CANCEL", "noorg-1@example.com", &[BOB]),
     );
     let validation = Run::new(&Config::default()).on(&raw);
-    assert_eq!(reasons(&validation), ["organizer-mismatch"]);
+    assert_eq!(reasons(&validation), ["sender-unverifiable"]);
     assert_eq!(
-        detail(&validation, Reason::OrganizerMismatch),
+        detail(&validation, Reason::SenderUnverifiable),
         "METHOD:CANCEL but VEVENT has no ORGANIZER, so the sender alice@example.com cannot be \
          checked against it (VEVENT UID noorg-1@example.com)"
+    );
+    let (_, risk) = score(&validation.findings, &Config::default());
+    assert_eq!(risk, 20, "lower than a sender that contradicts the object");
+}
+
+/// What the check needs is missing, against what contradicts it: a
+/// REQUEST without From cannot be checked, a PUBLISH (a booking, a ticket)
+/// without ORGANIZER or From asks nothing and is not flagged, but a PUBLISH
+/// whose From is not its ORGANIZER still is.
+#[test]
+fn missing_from_or_organizer_is_unverifiable_not_a_mismatch() {
+    let config = Config::default();
+    let request = message(
+        &["To: bob@example.org"],
+        "REQUEST",
+        &calendar("REQUEST", "nofrom-2@example.com", &[ORGANIZER, BOB]),
+    );
+    let validation = Run::new(&config).on(&request);
+    assert_eq!(reasons(&validation), ["sender-unverifiable"]);
+    assert_eq!(
+        detail(&validation, Reason::SenderUnverifiable),
+        "METHOD:REQUEST but the message has no From address to compare with the ORGANIZER \
+         alice@example.com (VEVENT UID nofrom-2@example.com)"
+    );
+
+    let booking = message(
+        &["From: Tickets <noreply@tickets.example>"],
+        "PUBLISH",
+        &calendar("PUBLISH", "ticket-1@tickets.example", &[]),
+    );
+    assert!(Run::new(&config).on(&booking).findings.is_empty());
+    let anonymous = message(
+        &["To: bob@example.org"],
+        "PUBLISH",
+        &calendar("PUBLISH", "ticket-2@tickets.example", &[ORGANIZER]),
+    );
+    assert!(Run::new(&config).on(&anonymous).findings.is_empty());
+    let contradicted = message(
+        &["From: noreply@tickets.example"],
+        "PUBLISH",
+        &calendar("PUBLISH", "ticket-3@tickets.example", &[ORGANIZER]),
+    );
+    assert_eq!(
+        reasons(&Run::new(&config).on(&contradicted)),
+        ["organizer-mismatch"]
     );
 }
 
@@ -1015,8 +1060,8 @@ fn reply_without_from_and_refresh_by_stranger() {
         ),
     );
     let validation = Run::new(&Config::default()).on(&reply);
-    assert_eq!(reasons(&validation), ["attendee-mismatch"]);
-    assert!(detail(&validation, Reason::AttendeeMismatch).contains("no From address"));
+    assert_eq!(reasons(&validation), ["sender-unverifiable"]);
+    assert!(detail(&validation, Reason::SenderUnverifiable).contains("no From address"));
 
     let refresh = message(
         &["From: carol@example.net"],
