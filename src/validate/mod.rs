@@ -23,6 +23,11 @@
 //! - Addresses are compared whole and case-insensitively after removing
 //!   `mailto:` and display names ([`CalAddress`]); the sender is From (every
 //!   From address when there are several), never Sender.
+//! - A From on a provider's scheduling relay domain speaking for an
+//!   ORGANIZER on the domain the relay table pairs it with (iCloud:
+//!   `insideicloud.icloud.com` for `imip.me.com`) is the ORGANIZER's side,
+//!   unless a trusted Authentication-Results is there and reports no DKIM
+//!   or DMARC pass for the From domain ([`SchedulingRelays`]).
 //! - A REQUEST whose From is an ATTENDEE that delegated to another ATTENDEE,
 //!   both sides confirmed in the object, is the delegation forward RFC 5546
 //!   section 3.2.2.3 prescribes (the delegator sends the REQUEST on), not an
@@ -63,6 +68,7 @@ mod imip_header;
 mod lookup;
 mod party_crash;
 mod recurrence;
+mod relays;
 mod score;
 mod sender;
 mod structure;
@@ -77,6 +83,7 @@ use serde::Serialize;
 pub use config::{Config, ConfigBuilder, ConfigError, MAX_WEIGHT};
 pub use lookup::{CalendarLookup, DirectoryLookup, MAX_CALENDAR_FILES};
 pub use recurrence::SeriesProfile;
+pub use relays::SchedulingRelays;
 pub use score::{is_suspicious, score, ScoredFinding};
 
 use crate::calendar::{CalAddress, CalendarObject};
@@ -84,6 +91,7 @@ use crate::finding::{Finding, Reason};
 use crate::headers::authentication_results::AuthenticationResults;
 use crate::message::{Located, LocatedBy};
 use lookup::StoredCopies;
+use relays::RelayCheck;
 
 /// What the validation reads.
 #[derive(Debug, Clone, Copy)]
@@ -157,7 +165,11 @@ pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
         let mut stored = StoredCopies::new(config.lookup.as_deref());
 
         let mut findings = FindingList::default();
-        sender::check(&people, &mut findings);
+        let relays = RelayCheck {
+            relays: &config.scheduling_relays,
+            headers: &headers,
+        };
+        sender::check(&people, &relays, &mut findings);
         party_crash::check(&people, &mut stored, &mut findings);
         authentication::check(&from, &headers, config, &mut findings);
         delegation::check(&people, &mut stored, &mut findings);

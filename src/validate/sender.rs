@@ -3,7 +3,10 @@
 //! the ORGANIZER or its SENT-BY (`organizer-mismatch`), attendee methods
 //! (REPLY, REFRESH, COUNTER) from a replying ATTENDEE or its SENT-BY
 //! (`attendee-mismatch`). A delegator forwarding the REQUEST to its
-//! confirmed delegate (RFC 5546 section 3.2.2.3) is no mismatch.
+//! confirmed delegate (RFC 5546 section 3.2.2.3) is no mismatch, and
+//! neither is a provider's scheduling relay sending for an ORGANIZER on
+//! its relay domain (`relays.rs`), once the trusted results, if any,
+//! authenticate it.
 //!
 //! A check that cannot be made is not a mismatch: a message without From,
 //! or an object without the ORGANIZER or ATTENDEE the METHOD is checked
@@ -17,6 +20,7 @@ use std::hash::{Hash, Hasher};
 
 use super::delegation::AttendeeIndex;
 use super::detail::{attendee_list, component_label, from_text, quoted};
+use super::relays::{RelayCheck, RelayVerdict};
 use super::{address_key, FindingList, People};
 use crate::calendar::{Attendee, CalAddress, Organizer, SchedulingComponent};
 use crate::finding::Reason;
@@ -29,18 +33,23 @@ pub(super) const ORGANIZER_METHODS: [&str; 5] =
 pub(super) const ATTENDEE_METHODS: [&str; 3] = ["REPLY", "REFRESH", "COUNTER"];
 
 /// `organizer-mismatch`, `attendee-mismatch` and `sender-unverifiable`.
-pub(super) fn check(context: &People<'_>, findings: &mut FindingList) {
+pub(super) fn check(context: &People<'_>, relays: &RelayCheck<'_>, findings: &mut FindingList) {
     let Some(method) = context.method else {
         return;
     };
     if ORGANIZER_METHODS.contains(&method) {
-        organizer_sender(context, method, findings);
+        organizer_sender(context, method, relays, findings);
     } else if ATTENDEE_METHODS.contains(&method) {
         attendee_sender(context, method, findings);
     }
 }
 
-fn organizer_sender(context: &People<'_>, method: &str, findings: &mut FindingList) {
+fn organizer_sender(
+    context: &People<'_>,
+    method: &str,
+    relays: &RelayCheck<'_>,
+    findings: &mut FindingList,
+) {
     let mut mismatches = ProblemGroups::default();
     let mut unverifiable = ProblemGroups::default();
     // A PUBLISH asks nothing of the recipient: what it lacks for the check
@@ -85,6 +94,10 @@ fn organizer_sender(context: &People<'_>, method: &str, findings: &mut FindingLi
             {
                 continue;
             }
+            let relay = relays.verdict(from, &organizer.address);
+            if matches!(relay, RelayVerdict::Vouched) {
+                continue;
+            }
             let key = format!(
                 "{} {} {}",
                 address_key(from),
@@ -95,16 +108,25 @@ fn organizer_sender(context: &People<'_>, method: &str, findings: &mut FindingLi
                     .map(address_key)
                     .unwrap_or_default()
             );
-            mismatches.add(key, || organizer_detail(method, from, organizer), component);
+            mismatches.add(
+                key,
+                || organizer_detail(method, from, organizer, &relay),
+                component,
+            );
         }
     }
     mismatches.emit(Reason::OrganizerMismatch, findings);
     unverifiable.emit(Reason::SenderUnverifiable, findings);
 }
 
-fn organizer_detail(method: &str, from: &CalAddress, organizer: &Organizer) -> String {
+fn organizer_detail(
+    method: &str,
+    from: &CalAddress,
+    organizer: &Organizer,
+    relay: &RelayVerdict,
+) -> String {
     let organizer_address = quoted(organizer.address.as_str());
-    match &organizer.sent_by {
+    let mismatch = match &organizer.sent_by {
         Some(sent_by) => format!(
             "METHOD:{method} sent From {}, who is neither the ORGANIZER {organizer_address} nor its SENT-BY {}",
             quoted(from.as_str()),
@@ -114,6 +136,12 @@ fn organizer_detail(method: &str, from: &CalAddress, organizer: &Organizer) -> S
             "METHOD:{method} sent From {}, who is not the ORGANIZER {organizer_address} (no SENT-BY names anyone acting for it)",
             quoted(from.as_str())
         ),
+    };
+    match relay {
+        RelayVerdict::Unauthenticated(why) => format!(
+            "{mismatch}; its domain is a scheduling relay for the ORGANIZER's, but {why}, so the relay does not count"
+        ),
+        RelayVerdict::NotARelay | RelayVerdict::Vouched => mismatch,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::finding::{Finding, Reason};
 use crate::message::{Located, LocatedBy, LocatedObject};
 use crate::validate::{
     self, is_suspicious, score, AuthResultsEntry, CalendarLookup, Config, ConfigError,
-    DirectoryLookup, Validation, ValidationInput,
+    DirectoryLookup, SchedulingRelays, Validation, ValidationInput,
 };
 use mail_parser::{MessageParser, MimeHeaders};
 
@@ -767,6 +767,118 @@ fn corpus_messages_get_the_findings_their_addresses_call_for() {
 }
 
 // ---------------------------------------------------------------------------
+// Scheduling relays
+
+/// An iCloud invitation: iCloud's notifier sends it for an ORGANIZER that
+/// is the organizer's relay address on `imip.me.com`.
+fn icloud_request(extra_headers: &[&str]) -> String {
+    let mut headers: Vec<&str> = extra_headers.to_vec();
+    headers.push("From: Alice Martin <noreply@insideicloud.icloud.com>");
+    headers.push("To: bob@example.org");
+    message(
+        &headers,
+        "REQUEST",
+        &calendar(
+            "REQUEST",
+            "relay-1@example.com",
+            &[
+                "ORGANIZER;CN=Alice Martin;EMAIL=alice@icloud.com:mailto:2_GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ@imip.me.com",
+                BOB,
+            ],
+        ),
+    )
+}
+
+const ICLOUD_DKIM_PASS: &str = "Authentication-Results: mx.example.org; dkim=pass header.d=icloud.com header.s=1a1hai header.b=dGVzdA; dmarc=pass header.from=insideicloud.icloud.com";
+const ICLOUD_DKIM_FAIL: &str = "Authentication-Results: mx.example.org; dkim=fail header.d=icloud.com header.b=dGVzdA; dmarc=fail header.from=insideicloud.icloud.com";
+
+#[test]
+fn scheduling_relay_speaks_for_its_organizer_domain() {
+    // Nothing trusted to ask: the built-in pair is taken at its word.
+    let validation = Run::new(&Config::default()).on(&icloud_request(&[]));
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
+    // A trusted pass for the notifier's domain (DKIM of its parent).
+    let validation =
+        Run::new(&trusting("mx.example.org")).on(&icloud_request(&[ICLOUD_DKIM_PASS]));
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
+    // A forged notifier: the trusted server reports its signature failing.
+    let validation =
+        Run::new(&trusting("mx.example.org")).on(&icloud_request(&[ICLOUD_DKIM_FAIL]));
+    assert_eq!(
+        reasons(&validation),
+        ["organizer-mismatch", "unauthenticated-sender"]
+    );
+    assert!(
+        detail(&validation, Reason::OrganizerMismatch).ends_with(
+            "its domain is a scheduling relay for the ORGANIZER's, but the trusted mx.example.org \
+             reports no DKIM or DMARC pass for insideicloud.icloud.com (dkim=fail \
+             (header.d=icloud.com), dmarc=fail (header.from=insideicloud.icloud.com)), so the \
+             relay does not count (VEVENT UID relay-1@example.com)"
+        ),
+        "{}",
+        detail(&validation, Reason::OrganizerMismatch)
+    );
+    // A trusted server that only checked SPF authenticates nothing either.
+    let spf_only = "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=insideicloud.icloud.com";
+    let validation = Run::new(&trusting("mx.example.org")).on(&icloud_request(&[spf_only]));
+    assert_eq!(reasons(&validation), ["organizer-mismatch"]);
+    // An untrusted server's pass changes nothing: the pair still counts.
+    let validation = Run::new(&Config::default()).on(&icloud_request(&[ICLOUD_DKIM_FAIL]));
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
+}
+
+#[test]
+fn scheduling_relay_is_only_what_the_table_pairs() {
+    // The relay's domain sends for imip.me.com, not for any ORGANIZER.
+    let raw = message(
+        &["From: noreply@insideicloud.icloud.com"],
+        "CANCEL",
+        &calendar("CANCEL", "relay-2@example.com", &[ORGANIZER, BOB]),
+    );
+    let validation = Run::new(&Config::default()).on(&raw);
+    assert_eq!(reasons(&validation), ["organizer-mismatch"]);
+    // A relay address of the ORGANIZER's domain is no sender for others.
+    let raw = message(
+        &["From: 2_GEZDGNBVGY3TQOJQ@imip.me.com"],
+        "REQUEST",
+        &calendar("REQUEST", "relay-3@example.com", &[ORGANIZER, BOB]),
+    );
+    assert_eq!(
+        reasons(&Run::new(&Config::default()).on(&raw)),
+        ["organizer-mismatch"]
+    );
+    // Without the table, iCloud's notifier is a mismatch like any other.
+    let none = Config::builder()
+        .scheduling_relays(SchedulingRelays::none())
+        .build();
+    assert_eq!(
+        reasons(&Run::new(&none).on(&icloud_request(&[]))),
+        ["organizer-mismatch"]
+    );
+    // An embedder adds its own provider's pair beside the built-in one.
+    let own = Config::builder()
+        .scheduling_relay("notify.calendar.example", ["relay.calendar.example"])
+        .build();
+    assert!(own
+        .scheduling_relays
+        .speaks_for("insideicloud.icloud.com", "imip.me.com"));
+    let raw = message(
+        &["From: Calendar <invites@notify.calendar.example>"],
+        "REQUEST",
+        &calendar(
+            "REQUEST",
+            "relay-4@example.com",
+            &["ORGANIZER:mailto:c-81f2@relay.calendar.example", BOB],
+        ),
+    );
+    assert_eq!(reasons(&Run::new(&own).on(&raw)), Vec::<&str>::new());
+    assert_eq!(
+        reasons(&Run::new(&Config::default()).on(&raw)),
+        ["organizer-mismatch"]
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Authentication-Results trust
 
 fn spoofed_request(authentication_results: &[&str]) -> String {
@@ -1212,6 +1324,7 @@ fn builder_defaults() {
     assert!(config.recipients.is_empty());
     assert!(config.trusted_authserv_ids.is_empty());
     assert!(!config.flag_unauthenticated);
+    assert_eq!(config.scheduling_relays, SchedulingRelays::default());
     assert!(config.lookup.is_none());
     assert!(config.now.is_none());
     assert_eq!(config.calendar_limits, CalendarLimits::default());
@@ -1249,6 +1362,9 @@ max_recurrence_series = 10
 organizer-mismatch = 50
 far-future = 0
 
+[scheduling_relays]
+"Notify.Calendar.Example" = ["relay.calendar.example", "relay2.calendar.example"]
+
 [calendar_limits]
 max_bytes = 65536
 max_components = 50
@@ -1275,6 +1391,19 @@ max_nesting = 6
     assert_eq!(config.max_recurrence_series, 10);
     assert_eq!(config.weight(Reason::OrganizerMismatch), 50);
     assert_eq!(config.weight(Reason::FarFuture), 0);
+    // The file's table replaces the built-in one.
+    let relays: Vec<(&str, Vec<&str>)> = config
+        .scheduling_relays
+        .iter()
+        .map(|(from, organizers)| (from, organizers.collect()))
+        .collect();
+    assert_eq!(
+        relays,
+        [(
+            "notify.calendar.example",
+            vec!["relay.calendar.example", "relay2.calendar.example"]
+        )]
+    );
     assert_eq!(
         config.weight(Reason::PartyCrash),
         50,
@@ -1356,6 +1485,28 @@ fn toml_bad_reason_and_bad_values() {
         matches!(&error, Some(ConfigError::InvalidValue { key, line: 1, .. }) if key == "now"),
         "{error:?}"
     );
+
+    let error = Config::from_toml(
+        "[scheduling_relays]\n\"insideicloud.icloud.com\" = [\"imip.me.com\", \"@me.com\"]\n",
+    )
+    .err();
+    assert!(
+        matches!(&error, Some(ConfigError::InvalidValue { key, line: 2, message })
+            if key == "scheduling_relays.insideicloud.icloud.com" && message == "`@me.com` is not a domain name"),
+        "{error:?}"
+    );
+    let error = Config::from_toml("[scheduling_relays]\n\n\"a b\" = [\"imip.me.com\"]\n").err();
+    assert!(
+        matches!(&error, Some(ConfigError::InvalidValue { line: 3, .. })),
+        "{error:?}"
+    );
+    let error = Config::from_toml("[scheduling_relays]\n\"x.example\" = \"imip.me.com\"\n").err();
+    assert!(
+        matches!(&error, Some(ConfigError::InvalidValue { line: 2, .. })),
+        "{error:?}"
+    );
+    let empty = Config::from_toml("[scheduling_relays]\n").unwrap_or_else(|err| panic!("{err}"));
+    assert!(empty.scheduling_relays.is_empty());
 
     let error = Config::from_toml("suspicious_threshold = \n").err();
     assert!(
