@@ -13,9 +13,11 @@ pub enum Reason {
     Malformed,
     /// Over a configured limit (bytes, components, properties, instances).
     Oversized,
-    /// An organizer-sent METHOD whose From is neither ORGANIZER nor its SENT-BY.
+    /// An organizer-sent METHOD whose From is neither ORGANIZER nor its
+    /// SENT-BY, or whose copies name different ORGANIZERs.
     OrganizerMismatch,
-    /// An attendee-sent METHOD whose From is neither the ATTENDEE nor its SENT-BY.
+    /// An attendee-sent METHOD whose From is neither the ATTENDEE nor its
+    /// SENT-BY, or whose copies list different ATTENDEEs.
     AttendeeMismatch,
     /// The sender check could not be made: the message has no From, or the
     /// object lacks the ORGANIZER or ATTENDEE the METHOD is checked against.

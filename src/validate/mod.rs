@@ -7,6 +7,7 @@
 //! | step | file | findings |
 //! |---|---|---|
 //! | 2 structure | `structure.rs` | `method-mismatch`, `malformed`, `oversized` |
+//! | 2 copies | `copies.rs` | `organizer-mismatch`, `attendee-mismatch`, `method-mismatch`, `oversized` |
 //! | 3 sender | `sender.rs` | `organizer-mismatch`, `attendee-mismatch`, `sender-unverifiable` |
 //! | 3 party crash | `party_crash.rs` | `party-crash` |
 //! | 3 authentication | `authentication.rs` | `unauthenticated-sender` |
@@ -61,6 +62,7 @@
 
 mod authentication;
 mod config;
+mod copies;
 mod delegation;
 mod detail;
 mod forwarding;
@@ -154,6 +156,13 @@ pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
         .or(calendar.method.as_deref())
         .map(|method| method.trim().to_ascii_uppercase());
     if let Some(message) = input.message {
+        validation.findings.extend(copies::check(
+            message,
+            input.located,
+            calendar,
+            method.as_deref(),
+            config,
+        ));
         let top_level_imip_content_id = object.located_by == LocatedBy::ImipContentIdTop;
         let from = from_addresses(message);
         let headers = authentication::read_headers(message, config, top_level_imip_content_id);

@@ -767,6 +767,164 @@ fn corpus_messages_get_the_findings_their_addresses_call_for() {
 }
 
 // ---------------------------------------------------------------------------
+// Copies of the object in several parts
+
+/// A multipart/mixed message whose parts are the given calendars, each a
+/// `text/calendar` part with `method`.
+fn with_copies(from: &str, method: &str, calendars: &[String]) -> String {
+    let mut raw = format!(
+        "From: {from}\r\nTo: bob@example.org\r\nSubject: Budget review\r\n\
+         Date: Fri, 10 Jan 2025 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"copies\"\r\n\r\n"
+    );
+    for calendar in calendars {
+        raw.push_str(&format!(
+            "--copies\r\nContent-Type: text/calendar; charset=utf-8; method={method}\r\n\r\n{calendar}"
+        ));
+    }
+    raw.push_str("--copies--\r\n");
+    raw
+}
+
+/// The validation of a message as the analysis runs it: located by the
+/// message stage, so every candidate part is seen.
+fn validate_located(raw: &str, config: &Config) -> Validation {
+    let message = MessageParser::default()
+        .parse(raw.as_bytes())
+        .unwrap_or_else(|| panic!("mail-parser rejected the message"));
+    let located = crate::message::locate_imip(&message);
+    let text = located
+        .object
+        .as_ref()
+        .map(|object| object.text.clone())
+        .unwrap_or_else(|| panic!("no iMIP object"));
+    let calendar = parse_calendar(&text, &config.calendar_limits);
+    validate::run(
+        &ValidationInput {
+            message: Some(&message),
+            located: &located,
+            calendar: Some(&calendar),
+            envelope_recipient: None,
+        },
+        config,
+    )
+}
+
+#[test]
+fn copies_that_agree_are_one_object() {
+    let request = calendar("REQUEST", "copy-1@example.com", &[ORGANIZER, BOB]);
+    let raw = with_copies("alice@example.com", "REQUEST", &[request.clone(), request]);
+    assert_eq!(
+        reasons(&validate_located(&raw, &Config::default())),
+        Vec::<&str>::new()
+    );
+}
+
+/// Two parts with the same UID that name different senders: whichever a
+/// client reads, one of them is not who sent the message.
+#[test]
+fn copies_that_disagree_on_who_sent_it() {
+    let config = Config::default();
+    let forged = calendar(
+        "REQUEST",
+        "copy-2@example.com",
+        &["ORGANIZER:mailto:alice@example.net", BOB],
+    );
+    let raw = with_copies(
+        "alice@example.com",
+        "REQUEST",
+        &[
+            calendar("REQUEST", "copy-2@example.com", &[ORGANIZER, BOB]),
+            forged,
+        ],
+    );
+    let validation = validate_located(&raw, &config);
+    assert_eq!(reasons(&validation), ["organizer-mismatch"]);
+    assert_eq!(
+        detail(&validation, Reason::OrganizerMismatch),
+        "part 2, a copy of the object in part 1, names ORGANIZER alice@example.net where part 1 \
+         names ORGANIZER alice@example.com (VEVENT UID copy-2@example.com)"
+    );
+    // A SENT-BY only one copy has is another sender too.
+    let sent_by = calendar(
+        "CANCEL",
+        "copy-3@example.com",
+        &["ORGANIZER;SENT-BY=\"mailto:mallory@evil.example\":mailto:alice@example.com", BOB],
+    );
+    let raw = with_copies(
+        "alice@example.com",
+        "CANCEL",
+        &[calendar("CANCEL", "copy-3@example.com", &[ORGANIZER, BOB]), sent_by],
+    );
+    assert_eq!(
+        reasons(&validate_located(&raw, &config)),
+        ["organizer-mismatch"]
+    );
+    // In a REPLY the attendees sent it; the ORGANIZER is whom it answers.
+    let reply = |people: &[&str]| calendar("REPLY", "copy-4@example.com", people);
+    let raw = with_copies(
+        "bob@example.org",
+        "REPLY",
+        &[
+            reply(&[ORGANIZER, "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.org"]),
+            reply(&[
+                "ORGANIZER:mailto:alice@example.net",
+                "ATTENDEE;PARTSTAT=ACCEPTED:mailto:Bob@Example.org",
+                "ATTENDEE;PARTSTAT=ACCEPTED:mailto:eve@example.net",
+            ]),
+        ],
+    );
+    let validation = validate_located(&raw, &config);
+    assert_eq!(reasons(&validation), ["method-mismatch", "attendee-mismatch"]);
+    assert!(detail(&validation, Reason::AttendeeMismatch)
+        .contains("adds ATTENDEE eve@example.net (VEVENT"));
+}
+
+#[test]
+fn copies_that_disagree_on_the_rest() {
+    let config = Config::default();
+    let first = calendar("REQUEST", "copy-5@example.com", &[ORGANIZER, BOB]);
+    let later = first.replace("SEQUENCE:0", "SEQUENCE:3").replace(
+        "END:VEVENT\r\nEND:VCALENDAR",
+        "END:VEVENT\r\nBEGIN:VEVENT\r\nUID:copy-5@example.com\r\n\
+         RECURRENCE-ID:20250127T140000Z\r\nDTSTAMP:20250110T090000Z\r\n\
+         DTSTART:20250127T150000Z\r\nEND:VEVENT\r\nEND:VCALENDAR",
+    );
+    let raw = with_copies("alice@example.com", "REQUEST", &[first, later]);
+    let validation = validate_located(&raw, &config);
+    assert_eq!(reasons(&validation), ["method-mismatch", "method-mismatch"]);
+    let details: Vec<&str> = validation
+        .findings
+        .iter()
+        .map(|finding| finding.detail.as_str())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "part 2, a copy of the object in part 1, has SEQUENCE 3 where part 1 has 0 (VEVENT UID copy-5@example.com)",
+            "part 2, a copy of the object in part 1, carries the VEVENT instance RECURRENCE-ID \
+             20250127T140000Z that part 1 does not (VEVENT UID copy-5@example.com)",
+        ]
+    );
+}
+
+/// Copies are read one at a time and only so many: a message with dozens
+/// of them is reported, not parsed dozens of times.
+#[test]
+fn copies_compared_are_bounded() {
+    let request = calendar("REQUEST", "copy-6@example.com", &[ORGANIZER, BOB]);
+    let mut calendars = vec![request.clone(); 12];
+    calendars.push(request.replace("mailto:alice@example.com", "mailto:mallory@evil.example"));
+    let raw = with_copies("alice@example.com", "REQUEST", &calendars);
+    let validation = validate_located(&raw, &Config::default());
+    assert_eq!(reasons(&validation), ["oversized"]);
+    assert_eq!(
+        detail(&validation, Reason::Oversized),
+        "the object comes in 12 more copies than part 1; only the first 8 were compared with it"
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Scheduling relays
 
 /// An iCloud invitation: iCloud's notifier sends it for an ORGANIZER that
