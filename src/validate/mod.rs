@@ -33,6 +33,10 @@
 //!   both sides confirmed in the object, is the delegation forward RFC 5546
 //!   section 3.2.2.3 prescribes (the delegator sends the REQUEST on), not an
 //!   `organizer-mismatch`.
+//! - A reply from a delegate of an attendee the stored copy lists is no
+//!   `party-crash` (the organizer learns of a delegate from the delegator's
+//!   reply), unless the stored copy shows that attendee not delegating and
+//!   the reply is not the delegator's own: a contradicted claim.
 //! - `not-invited` counts the recipient as invited when it is an ATTENDEE
 //!   (or an ATTENDEE's SENT-BY), the ORGANIZER or its SENT-BY (a copy to the
 //!   organizer or its assistant is not a third-party forward), or when the
@@ -83,7 +87,7 @@ use mail_parser::Message;
 use serde::Serialize;
 
 pub use config::{Config, ConfigBuilder, ConfigError, MAX_WEIGHT};
-pub use lookup::{CalendarLookup, DirectoryLookup, MAX_CALENDAR_FILES};
+pub use lookup::{CalendarLookup, DirectoryLookup, StoredAttendee, MAX_CALENDAR_FILES};
 pub use recurrence::SeriesProfile;
 pub use relays::SchedulingRelays;
 pub use score::{is_suspicious, score, ScoredFinding};

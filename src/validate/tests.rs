@@ -13,7 +13,7 @@ use crate::finding::{Finding, Reason};
 use crate::message::{Located, LocatedBy, LocatedObject};
 use crate::validate::{
     self, is_suspicious, score, AuthResultsEntry, CalendarLookup, Config, ConfigError,
-    DirectoryLookup, SchedulingRelays, Validation, ValidationInput,
+    DirectoryLookup, SchedulingRelays, StoredAttendee, Validation, ValidationInput,
 };
 use mail_parser::{MessageParser, MimeHeaders};
 
@@ -403,6 +403,131 @@ fn delegation_contradicted_by_the_stored_copy() {
         detail(&validation, Reason::DelegationUnverified),
         "bob@example.org is said to have delegated to dave@example.org, but the organizer's stored \
          copy of VEVENT UID deleg-4@example.com does not list bob@example.org as an attendee"
+    );
+}
+
+/// A lookup that also keeps what the stored copy says of delegations.
+struct StoredDelegations(Vec<StoredAttendee>);
+
+impl StoredDelegations {
+    /// The stored copy of `deleg-5@example.com`: `(address, PARTSTAT,
+    /// DELEGATED-TO)` per attendee.
+    fn with(attendees: &[(&str, &str, &[&str])]) -> Arc<StoredDelegations> {
+        let address = |text: &str| {
+            CalAddress::parse(text).unwrap_or_else(|| panic!("bad address {text}"))
+        };
+        Arc::new(StoredDelegations(
+            attendees
+                .iter()
+                .map(|(attendee, partstat, delegated_to)| StoredAttendee {
+                    address: address(attendee),
+                    partstat: Some((*partstat).to_owned()),
+                    delegated_to: delegated_to.iter().map(|to| address(to)).collect(),
+                })
+                .collect(),
+        ))
+    }
+}
+
+impl CalendarLookup for StoredDelegations {
+    fn attendees(&self, uid: &str) -> Option<Vec<CalAddress>> {
+        (uid == "deleg-5@example.com")
+            .then(|| self.0.iter().map(|stored| stored.address.clone()).collect())
+    }
+
+    fn stored_attendees(&self, uid: &str) -> Option<Vec<StoredAttendee>> {
+        (uid == "deleg-5@example.com").then(|| self.0.clone())
+    }
+}
+
+/// A REPLY from someone claiming DELEGATED-FROM an invited attendee whom
+/// the organizer's stored copy shows keeping the invitation: the claim is
+/// contradicted, so it is a crash as well as an unverified delegation.
+#[test]
+fn delegate_whose_delegator_did_not_delegate() {
+    let from_dave = message(
+        &["From: Dave <dave@example.org>", "To: alice@example.com"],
+        "REPLY",
+        &calendar(
+            "REPLY",
+            "deleg-5@example.com",
+            &[
+                ORGANIZER,
+                "ATTENDEE;PARTSTAT=ACCEPTED;DELEGATED-FROM=\"mailto:bob@example.org\":mailto:dave@example.org",
+            ],
+        ),
+    );
+    let kept = Config::builder()
+        .lookup(StoredDelegations::with(&[
+            ("bob@example.org", "ACCEPTED", &[]),
+            ("carol@example.net", "NEEDS-ACTION", &[]),
+        ]))
+        .build();
+    let validation = Run::new(&kept).on(&from_dave);
+    assert_eq!(
+        reasons(&validation),
+        ["party-crash", "delegation-unverified", "delegation-unverified"]
+    );
+    assert_eq!(
+        detail(&validation, Reason::PartyCrash),
+        "METHOD:REPLY from ATTENDEE dave@example.org, whom the organizer's stored copy of VEVENT \
+         UID deleg-5@example.com does not list; it claims DELEGATED-FROM bob@example.org, but the \
+         stored copy shows bob@example.org with PARTSTAT=ACCEPTED and no DELEGATED-TO naming it"
+    );
+    assert_eq!(
+        validation.findings.get(2).map(|finding| finding.detail.as_str()),
+        Some(
+            "bob@example.org is said to have delegated to dave@example.org, but the organizer's \
+             stored copy of VEVENT UID deleg-5@example.com shows bob@example.org with \
+             PARTSTAT=ACCEPTED and no DELEGATED-TO naming dave@example.org"
+        )
+    );
+    // A forged confirmation in the same object changes nothing: Dave cannot
+    // speak for Bob.
+    let forged = message(
+        &["From: Dave <dave@example.org>", "To: alice@example.com"],
+        "REPLY",
+        &calendar(
+            "REPLY",
+            "deleg-5@example.com",
+            &[ORGANIZER, DELEGATOR, "ATTENDEE;PARTSTAT=ACCEPTED;DELEGATED-FROM=\"mailto:bob@example.org\":mailto:dave@example.org"],
+        ),
+    );
+    assert_eq!(
+        reasons(&Run::new(&kept).on(&forged)),
+        ["party-crash", "delegation-unverified"]
+    );
+
+    // The stored copy shows Bob delegating (to Dave, or at all): no crash;
+    // the reply alone still does not confirm the delegation.
+    for stored in [
+        StoredDelegations::with(&[("bob@example.org", "DELEGATED", &["dave@example.org"])]),
+        StoredDelegations::with(&[("bob@example.org", "DELEGATED", &[])]),
+        StoredDelegations::with(&[("bob@example.org", "NEEDS-ACTION", &["dave@example.org"])]),
+    ] {
+        let config = Config::builder().lookup(stored).build();
+        assert_eq!(
+            reasons(&Run::new(&config).on(&from_dave)),
+            ["delegation-unverified"]
+        );
+    }
+    // Bob's own reply announcing the delegation: the stored copy cannot
+    // show it yet.
+    let from_bob = message(
+        &["From: Bob Durand <bob@example.org>", "To: alice@example.com"],
+        "REPLY",
+        &calendar("REPLY", "deleg-5@example.com", &[ORGANIZER, DELEGATOR, DELEGATE]),
+    );
+    assert_eq!(
+        reasons(&Run::new(&kept).on(&from_bob)),
+        Vec::<&str>::new()
+    );
+    // A lookup that keeps no delegation state gives the delegate the
+    // benefit of the doubt, as before.
+    let plain = storing("deleg-5@example.com", &["bob@example.org"]);
+    assert_eq!(
+        reasons(&Run::new(&plain).on(&from_dave)),
+        ["delegation-unverified"]
     );
 }
 
@@ -1687,13 +1812,18 @@ fn directory_lookup_indexes_attendees_by_uid() {
         "planning.ics",
         &calendar("PUBLISH", "dir-1@example.com", &[ORGANIZER, BOB, CAROL]),
     );
-    // A changed instance of the same event adds a guest.
+    // A changed instance of the same event adds a guest, and in it Bob
+    // delegated to Dave.
     write(
         "planning-exception.ICS",
         &calendar(
             "PUBLISH",
             "dir-1@example.com",
-            &[ORGANIZER, "ATTENDEE:mailto:dave@example.org", BOB],
+            &[
+                ORGANIZER,
+                "ATTENDEE:mailto:dave@example.org",
+                "ATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO=\"mailto:dave@example.org\":mailto:bob@example.org",
+            ],
         ),
     );
     write("notes.txt", "not a calendar");
@@ -1718,6 +1848,17 @@ fn directory_lookup_indexes_attendees_by_uid() {
         ["dave@example.org", "bob@example.org", "carol@example.net"]
     );
     assert_eq!(lookup.attendees("dir-2@example.com"), None);
+    // What the pooled components say of delegation: Bob delegated in one.
+    let stored = lookup.stored_attendees("dir-1@example.com").unwrap_or_default();
+    let bob = stored
+        .iter()
+        .find(|attendee| attendee.address.as_str() == "bob@example.org")
+        .unwrap_or_else(|| panic!("bob is stored"));
+    assert_eq!(bob.partstat.as_deref(), Some("DELEGATED"));
+    assert_eq!(
+        bob.delegated_to.iter().map(CalAddress::as_str).collect::<Vec<_>>(),
+        ["dave@example.org"]
+    );
     assert_eq!(lookup.skipped(), [dir.join("huge.ics")]);
     assert_eq!(lookup.len(), 1);
 
