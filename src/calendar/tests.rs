@@ -261,9 +261,18 @@ fn sequence_must_be_a_non_negative_integer() {
 fn method_outside_every_component_is_not_the_objects() {
     let event = "BEGIN:VEVENT\nUID:1\nEND:VEVENT\n";
     for (text, expected) in [
-        (format!("METHOD:CANCEL\nBEGIN:VCALENDAR\n{event}END:VCALENDAR\n"), None),
-        (format!("BEGIN:VCALENDAR\n{event}END:VCALENDAR\nMETHOD:CANCEL\n"), None),
-        (format!("BEGIN:VCALENDAR\n{event}end:vcalendar\nMETHOD:CANCEL\n"), None),
+        (
+            format!("METHOD:CANCEL\nBEGIN:VCALENDAR\n{event}END:VCALENDAR\n"),
+            None,
+        ),
+        (
+            format!("BEGIN:VCALENDAR\n{event}END:VCALENDAR\nMETHOD:CANCEL\n"),
+            None,
+        ),
+        (
+            format!("BEGIN:VCALENDAR\n{event}end:vcalendar\nMETHOD:CANCEL\n"),
+            None,
+        ),
         (
             format!("BEGIN:VCALENDAR\nMETHOD:REPLY\n{event}END:VCALENDAR\nMETHOD:CANCEL\n"),
             Some("REPLY"),

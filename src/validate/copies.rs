@@ -197,13 +197,18 @@ impl Comparison<'_> {
                 .get(&key)
                 .and_then(|&position| calendar.components.get(position));
             let Some(counterpart) = counterpart else {
-                note(Aspect::OnlyInCopy, Reason::MethodMismatch, component, &|| {
-                    format!(
-                        "carries {} that part {} does not",
-                        recurrence_text(component),
-                        self.chosen.part
-                    )
-                });
+                note(
+                    Aspect::OnlyInCopy,
+                    Reason::MethodMismatch,
+                    component,
+                    &|| {
+                        format!(
+                            "carries {} that part {} does not",
+                            recurrence_text(component),
+                            self.chosen.part
+                        )
+                    },
+                );
                 continue;
             };
             matched.insert(key);
@@ -243,13 +248,18 @@ impl Comparison<'_> {
         }
         for component in &calendar.components {
             if !matched.contains(&key_of(component)) {
-                note(Aspect::OnlyInChosen, Reason::MethodMismatch, component, &|| {
-                    format!(
-                        "lacks {} that part {} carries",
-                        recurrence_text(component),
-                        self.chosen.part
-                    )
-                });
+                note(
+                    Aspect::OnlyInChosen,
+                    Reason::MethodMismatch,
+                    component,
+                    &|| {
+                        format!(
+                            "lacks {} that part {} carries",
+                            recurrence_text(component),
+                            self.chosen.part
+                        )
+                    },
+                );
             }
         }
         found.sort_by_key(|(aspect, _)| *aspect);
@@ -294,10 +304,7 @@ fn organizer_text(organizer: &Option<Organizer>) -> String {
 }
 
 /// Which ATTENDEEs one copy lists and the other does not, if any.
-fn attendee_difference(
-    copy: &SchedulingComponent,
-    chosen: &SchedulingComponent,
-) -> Option<String> {
+fn attendee_difference(copy: &SchedulingComponent, chosen: &SchedulingComponent) -> Option<String> {
     let keys = |component: &SchedulingComponent| -> HashSet<String> {
         component
             .attendees

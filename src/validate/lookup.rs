@@ -187,7 +187,11 @@ fn merge_delegation(
         if stored.delegated_to.len() >= MAX_DELEGATES_KEPT {
             break;
         }
-        if !stored.delegated_to.iter().any(|known| known.matches(&delegate)) {
+        if !stored
+            .delegated_to
+            .iter()
+            .any(|known| known.matches(&delegate))
+        {
             stored.delegated_to.push(delegate);
         }
     }

@@ -198,10 +198,23 @@ mod tests {
 
     #[test]
     fn domain_names_for_the_file() {
-        for good in ["imip.me.com", "IMIP.me.com.", "xn--bcher-kva.example", "localhost"] {
+        for good in [
+            "imip.me.com",
+            "IMIP.me.com.",
+            "xn--bcher-kva.example",
+            "localhost",
+        ] {
             assert!(is_domain_name(good), "{good}");
         }
-        for bad in ["", ".", "@imip.me.com", "a..b", "a b.com", "imip.me.com/x", "*.me.com"] {
+        for bad in [
+            "",
+            ".",
+            "@imip.me.com",
+            "a..b",
+            "a b.com",
+            "imip.me.com/x",
+            "*.me.com",
+        ] {
             assert!(!is_domain_name(bad), "{bad}");
         }
     }

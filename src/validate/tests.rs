@@ -413,9 +413,8 @@ impl StoredDelegations {
     /// The stored copy of `deleg-5@example.com`: `(address, PARTSTAT,
     /// DELEGATED-TO)` per attendee.
     fn with(attendees: &[(&str, &str, &[&str])]) -> Arc<StoredDelegations> {
-        let address = |text: &str| {
-            CalAddress::parse(text).unwrap_or_else(|| panic!("bad address {text}"))
-        };
+        let address =
+            |text: &str| CalAddress::parse(text).unwrap_or_else(|| panic!("bad address {text}"));
         Arc::new(StoredDelegations(
             attendees
                 .iter()
@@ -466,7 +465,11 @@ fn delegate_whose_delegator_did_not_delegate() {
     let validation = Run::new(&kept).on(&from_dave);
     assert_eq!(
         reasons(&validation),
-        ["party-crash", "delegation-unverified", "delegation-unverified"]
+        [
+            "party-crash",
+            "delegation-unverified",
+            "delegation-unverified"
+        ]
     );
     assert_eq!(
         detail(&validation, Reason::PartyCrash),
@@ -475,7 +478,10 @@ fn delegate_whose_delegator_did_not_delegate() {
          stored copy shows bob@example.org with PARTSTAT=ACCEPTED and no DELEGATED-TO naming it"
     );
     assert_eq!(
-        validation.findings.get(2).map(|finding| finding.detail.as_str()),
+        validation
+            .findings
+            .get(2)
+            .map(|finding| finding.detail.as_str()),
         Some(
             "bob@example.org is said to have delegated to dave@example.org, but the organizer's \
              stored copy of VEVENT UID deleg-5@example.com shows bob@example.org with \
@@ -514,14 +520,18 @@ fn delegate_whose_delegator_did_not_delegate() {
     // Bob's own reply announcing the delegation: the stored copy cannot
     // show it yet.
     let from_bob = message(
-        &["From: Bob Durand <bob@example.org>", "To: alice@example.com"],
+        &[
+            "From: Bob Durand <bob@example.org>",
+            "To: alice@example.com",
+        ],
         "REPLY",
-        &calendar("REPLY", "deleg-5@example.com", &[ORGANIZER, DELEGATOR, DELEGATE]),
+        &calendar(
+            "REPLY",
+            "deleg-5@example.com",
+            &[ORGANIZER, DELEGATOR, DELEGATE],
+        ),
     );
-    assert_eq!(
-        reasons(&Run::new(&kept).on(&from_bob)),
-        Vec::<&str>::new()
-    );
+    assert_eq!(reasons(&Run::new(&kept).on(&from_bob)), Vec::<&str>::new());
     // A lookup that keeps no delegation state gives the delegate the
     // benefit of the doubt, as before.
     let plain = storing("deleg-5@example.com", &["bob@example.org"]);
@@ -974,12 +984,18 @@ fn copies_that_disagree_on_who_sent_it() {
     let sent_by = calendar(
         "CANCEL",
         "copy-3@example.com",
-        &["ORGANIZER;SENT-BY=\"mailto:mallory@evil.example\":mailto:alice@example.com", BOB],
+        &[
+            "ORGANIZER;SENT-BY=\"mailto:mallory@evil.example\":mailto:alice@example.com",
+            BOB,
+        ],
     );
     let raw = with_copies(
         "alice@example.com",
         "CANCEL",
-        &[calendar("CANCEL", "copy-3@example.com", &[ORGANIZER, BOB]), sent_by],
+        &[
+            calendar("CANCEL", "copy-3@example.com", &[ORGANIZER, BOB]),
+            sent_by,
+        ],
     );
     assert_eq!(
         reasons(&validate_located(&raw, &config)),
@@ -991,7 +1007,10 @@ fn copies_that_disagree_on_who_sent_it() {
         "bob@example.org",
         "REPLY",
         &[
-            reply(&[ORGANIZER, "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.org"]),
+            reply(&[
+                ORGANIZER,
+                "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.org",
+            ]),
             reply(&[
                 "ORGANIZER:mailto:alice@example.net",
                 "ATTENDEE;PARTSTAT=ACCEPTED:mailto:Bob@Example.org",
@@ -1000,7 +1019,10 @@ fn copies_that_disagree_on_who_sent_it() {
         ],
     );
     let validation = validate_located(&raw, &config);
-    assert_eq!(reasons(&validation), ["method-mismatch", "attendee-mismatch"]);
+    assert_eq!(
+        reasons(&validation),
+        ["method-mismatch", "attendee-mismatch"]
+    );
     assert!(detail(&validation, Reason::AttendeeMismatch)
         .contains("adds ATTENDEE eve@example.net (VEVENT"));
 }
@@ -1081,12 +1103,10 @@ fn scheduling_relay_speaks_for_its_organizer_domain() {
     let validation = Run::new(&Config::default()).on(&icloud_request(&[]));
     assert_eq!(reasons(&validation), Vec::<&str>::new());
     // A trusted pass for the notifier's domain (DKIM of its parent).
-    let validation =
-        Run::new(&trusting("mx.example.org")).on(&icloud_request(&[ICLOUD_DKIM_PASS]));
+    let validation = Run::new(&trusting("mx.example.org")).on(&icloud_request(&[ICLOUD_DKIM_PASS]));
     assert_eq!(reasons(&validation), Vec::<&str>::new());
     // A forged notifier: the trusted server reports its signature failing.
-    let validation =
-        Run::new(&trusting("mx.example.org")).on(&icloud_request(&[ICLOUD_DKIM_FAIL]));
+    let validation = Run::new(&trusting("mx.example.org")).on(&icloud_request(&[ICLOUD_DKIM_FAIL]));
     assert_eq!(
         reasons(&validation),
         ["organizer-mismatch", "unauthenticated-sender"]
@@ -1102,7 +1122,8 @@ fn scheduling_relay_speaks_for_its_organizer_domain() {
         detail(&validation, Reason::OrganizerMismatch)
     );
     // A trusted server that only checked SPF authenticates nothing either.
-    let spf_only = "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=insideicloud.icloud.com";
+    let spf_only =
+        "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=insideicloud.icloud.com";
     let validation = Run::new(&trusting("mx.example.org")).on(&icloud_request(&[spf_only]));
     assert_eq!(reasons(&validation), ["organizer-mismatch"]);
     // An untrusted server's pass changes nothing: the pair still counts.
@@ -1849,14 +1870,19 @@ fn directory_lookup_indexes_attendees_by_uid() {
     );
     assert_eq!(lookup.attendees("dir-2@example.com"), None);
     // What the pooled components say of delegation: Bob delegated in one.
-    let stored = lookup.stored_attendees("dir-1@example.com").unwrap_or_default();
+    let stored = lookup
+        .stored_attendees("dir-1@example.com")
+        .unwrap_or_default();
     let bob = stored
         .iter()
         .find(|attendee| attendee.address.as_str() == "bob@example.org")
         .unwrap_or_else(|| panic!("bob is stored"));
     assert_eq!(bob.partstat.as_deref(), Some("DELEGATED"));
     assert_eq!(
-        bob.delegated_to.iter().map(CalAddress::as_str).collect::<Vec<_>>(),
+        bob.delegated_to
+            .iter()
+            .map(CalAddress::as_str)
+            .collect::<Vec<_>>(),
         ["dave@example.org"]
     );
     assert_eq!(lookup.skipped(), [dir.join("huge.ics")]);
