@@ -13,10 +13,15 @@ pub enum Reason {
     Malformed,
     /// Over a configured limit (bytes, components, properties, instances).
     Oversized,
-    /// An organizer-sent METHOD whose From is neither ORGANIZER nor its SENT-BY.
+    /// An organizer-sent METHOD whose From is neither ORGANIZER nor its
+    /// SENT-BY, or whose copies name different ORGANIZERs.
     OrganizerMismatch,
-    /// An attendee-sent METHOD whose From is neither the ATTENDEE nor its SENT-BY.
+    /// An attendee-sent METHOD whose From is neither the ATTENDEE nor its
+    /// SENT-BY, or whose copies list different ATTENDEEs.
     AttendeeMismatch,
+    /// The sender check could not be made: the message has no From, or the
+    /// object lacks the ORGANIZER or ATTENDEE the METHOD is checked against.
+    SenderUnverifiable,
     /// A reply from an attendee the organizer's stored copy does not list.
     PartyCrash,
     /// A trusted Authentication-Results says the From domain failed DKIM and DMARC.
@@ -37,12 +42,13 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in step order. Its length bounds the `:reason` slots.
-    pub const ALL: [Reason; 13] = [
+    pub const ALL: [Reason; 14] = [
         Reason::MethodMismatch,
         Reason::Malformed,
         Reason::Oversized,
         Reason::OrganizerMismatch,
         Reason::AttendeeMismatch,
+        Reason::SenderUnverifiable,
         Reason::PartyCrash,
         Reason::UnauthenticatedSender,
         Reason::DelegationUnverified,
@@ -61,6 +67,7 @@ impl Reason {
             Reason::Oversized => "oversized",
             Reason::OrganizerMismatch => "organizer-mismatch",
             Reason::AttendeeMismatch => "attendee-mismatch",
+            Reason::SenderUnverifiable => "sender-unverifiable",
             Reason::PartyCrash => "party-crash",
             Reason::UnauthenticatedSender => "unauthenticated-sender",
             Reason::DelegationUnverified => "delegation-unverified",

@@ -71,7 +71,7 @@ pub use headers::authentication_results::{AuthenticationResults, Property, ResIn
 pub use script::{LexicalError, ScriptError, ScriptErrorKind};
 pub use validate::{
     AuthResultsEntry, CalendarLookup, Config, ConfigBuilder, ConfigError, DirectoryLookup,
-    ScoredFinding, MAX_CALENDAR_FILES, MAX_WEIGHT,
+    SchedulingRelays, ScoredFinding, StoredAttendee, MAX_CALENDAR_FILES, MAX_WEIGHT,
 };
 
 /// Stages measured on their own by the benchmarks (`cargo bench --features

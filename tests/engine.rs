@@ -643,3 +643,28 @@ fn dependency_panics_are_contained() {
     let outcome = run(&plain, &message, &Envelope::default()).expect("run");
     assert!(outcome.is_kept());
 }
+
+/// The reason added for a sender check that cannot be made is a `:reason`
+/// value like any other, counted by `:count`, and the old one is gone.
+#[test]
+fn sender_unverifiable_is_a_reason_scripts_see() {
+    let without_from = REQUEST.replacen("From: alice@example.com\r\n", "", 1);
+    assert!(holds(
+        "imip :reason \"sender-unverifiable\"",
+        "",
+        &without_from
+    ));
+    assert!(!holds(
+        "imip :reason \"organizer-mismatch\"",
+        "",
+        &without_from
+    ));
+    assert!(holds(
+        "imip :count \"eq\" :comparator \"i;ascii-numeric\" :reason \"1\"",
+        ", \"relational\", \"comparator-i;ascii-numeric\"",
+        &without_from
+    ));
+    assert!(holds("imip :risk \"20\"", "", &without_from));
+    assert!(!holds("imip :suspicious", "", &without_from));
+    assert!(!holds("imip :reason \"sender-unverifiable\"", "", REQUEST));
+}

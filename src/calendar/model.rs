@@ -23,6 +23,18 @@ const KNOWN_PROPERTIES: [&str; 12] = [
     "ATTENDEE",
 ];
 
+/// The kept properties RFC 5545 allows once per component.
+const SINGLE_PROPERTIES: [&str; 8] = [
+    "UID",
+    "SEQUENCE",
+    "RECURRENCE-ID",
+    "DTSTART",
+    "DTEND",
+    "DUE",
+    "DURATION",
+    "ORGANIZER",
+];
+
 /// The properties of a STANDARD or DAYLIGHT observance the model keeps.
 const OBSERVANCE_PROPERTIES: [&str; 5] =
     ["DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "RRULE", "RDATE"];
@@ -134,6 +146,10 @@ impl<'a> ModelBuilder<'a> {
         source: &Component<'_>,
     ) -> SchedulingComponent {
         let mut component = SchedulingComponent::new(kind);
+        // Single properties already met, valid or not: a second one never
+        // replaces a first that was refused (an out-of-range SEQUENCE, an
+        // ORGANIZER without an address).
+        let mut seen: Vec<&'static str> = Vec::new();
         for property in &source.properties {
             let line = self.property_line(property);
             let value = property.val.as_str().trim();
@@ -152,7 +168,7 @@ impl<'a> ModelBuilder<'a> {
                         component.attendees.push(attendee);
                     }
                 }
-                _ => self.set_single(&mut component, name, property, line),
+                _ => self.set_single(&mut component, &mut seen, name, property, line),
             }
         }
         component
@@ -164,22 +180,15 @@ impl<'a> ModelBuilder<'a> {
     fn set_single(
         &mut self,
         component: &mut SchedulingComponent,
-        name: &str,
+        seen: &mut Vec<&'static str>,
+        name: &'static str,
         property: &Property<'_>,
         line: usize,
     ) {
-        let already_set = match name {
-            "UID" => component.uid.is_some(),
-            "SEQUENCE" => component.sequence.is_some(),
-            "RECURRENCE-ID" => component.recurrence_id.is_some(),
-            "DTSTART" => component.dtstart.is_some(),
-            "DTEND" => component.dtend.is_some(),
-            "DUE" => component.due.is_some(),
-            "DURATION" => component.duration.is_some(),
-            "ORGANIZER" => component.organizer.is_some(),
-            _ => return,
-        };
-        if already_set {
+        if !SINGLE_PROPERTIES.contains(&name) {
+            return;
+        }
+        if seen.contains(&name) {
             let kind = component.kind.as_str();
             self.problem(
                 line,
@@ -187,6 +196,7 @@ impl<'a> ModelBuilder<'a> {
             );
             return;
         }
+        seen.push(name);
         let value = property.val.as_str().trim();
         match name {
             "UID" => component.uid = Some(value.to_owned()),
@@ -201,18 +211,27 @@ impl<'a> ModelBuilder<'a> {
         }
     }
 
+    /// RFC 5545 3.3.8 `integer = (["+"] / "-") 1*DIGIT`, which SEQUENCE
+    /// (3.8.7.4) restricts to non-negative values; one that does not fit the
+    /// model's `u32` is out of range, whatever its sign or leading zeros.
     fn sequence(&mut self, value: &str, line: usize) -> Option<u32> {
-        let sequence = value.parse::<u32>().ok();
-        if sequence.is_none() {
-            let digits = !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit());
-            let why = if digits {
-                "SEQUENCE is out of range (more than 4294967295)"
-            } else {
-                "SEQUENCE is not a non-negative integer"
-            };
-            self.problem(line, format!("{why}: {}", excerpt(value)));
-        }
-        sequence
+        let (negative, digits) = match (value.strip_prefix('+'), value.strip_prefix('-')) {
+            (Some(unsigned), _) => (false, unsigned),
+            (_, Some(unsigned)) => (true, unsigned),
+            _ => (false, value),
+        };
+        let is_integer = !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit());
+        let is_zero = digits.bytes().all(|byte| byte == b'0');
+        let why = if !is_integer || (negative && !is_zero) {
+            "SEQUENCE is not a non-negative integer"
+        } else {
+            match digits.parse::<u32>() {
+                Ok(sequence) => return Some(sequence),
+                Err(_) => "SEQUENCE is out of range (more than 4294967295)",
+            }
+        };
+        self.problem(line, format!("{why}: {}", excerpt(value)));
+        None
     }
 
     fn organizer(&mut self, property: &Property<'_>, line: usize) -> Option<Organizer> {

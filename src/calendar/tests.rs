@@ -221,12 +221,25 @@ fn rsvp_and_partstat_values() {
 
 #[test]
 fn sequence_must_be_a_non_negative_integer() {
-    for (value, expected) in [
-        ("0", Some(0)),
-        (" 12 ", Some(12)),
-        ("-1", None),
-        ("1.5", None),
-        ("99999999999", None),
+    const NOT_INTEGER: &str = "SEQUENCE is not a non-negative integer";
+    const OUT_OF_RANGE: &str = "SEQUENCE is out of range (more than 4294967295)";
+    for (value, expected, why) in [
+        ("0", Some(0), ""),
+        (" 12 ", Some(12), ""),
+        ("+7", Some(7), ""),
+        ("-0", Some(0), ""),
+        ("000000000000000000042", Some(42), ""),
+        ("4294967295", Some(u32::MAX), ""),
+        ("-1", None, NOT_INTEGER),
+        ("1.5", None, NOT_INTEGER),
+        ("+", None, NOT_INTEGER),
+        ("", None, NOT_INTEGER),
+        ("+-3", None, NOT_INTEGER),
+        ("4294967296", None, OUT_OF_RANGE),
+        ("99999999999", None, OUT_OF_RANGE),
+        ("+99999999999", None, OUT_OF_RANGE),
+        ("0099999999999", None, OUT_OF_RANGE),
+        ("-99999999999", None, NOT_INTEGER),
     ] {
         let object = parse(&wrap(&format!(
             "BEGIN:VEVENT\nUID:1\nSEQUENCE:{value}\nEND:VEVENT\n"
@@ -234,7 +247,80 @@ fn sequence_must_be_a_non_negative_integer() {
         let event = object.components.first().expect("event");
         assert_eq!(event.sequence, expected, "{value}");
         assert_eq!(object.findings.is_empty(), expected.is_some(), "{value}");
+        if !why.is_empty() {
+            let detail = details(&object).join("; ");
+            assert!(detail.contains(why), "{value}: {detail}");
+        }
     }
+}
+
+/// A METHOD line the outline reports as outside any component (before
+/// the VCALENDAR, after it, after an END spelled in another case) is never
+/// the object's METHOD, whether or not the object has one of its own.
+#[test]
+fn method_outside_every_component_is_not_the_objects() {
+    let event = "BEGIN:VEVENT\nUID:1\nEND:VEVENT\n";
+    for (text, expected) in [
+        (
+            format!("METHOD:CANCEL\nBEGIN:VCALENDAR\n{event}END:VCALENDAR\n"),
+            None,
+        ),
+        (
+            format!("BEGIN:VCALENDAR\n{event}END:VCALENDAR\nMETHOD:CANCEL\n"),
+            None,
+        ),
+        (
+            format!("BEGIN:VCALENDAR\n{event}end:vcalendar\nMETHOD:CANCEL\n"),
+            None,
+        ),
+        (
+            format!("BEGIN:VCALENDAR\nMETHOD:REPLY\n{event}END:VCALENDAR\nMETHOD:CANCEL\n"),
+            Some("REPLY"),
+        ),
+    ] {
+        let object = parse(&text);
+        assert_eq!(object.method.as_deref(), expected, "{text}");
+        assert!(
+            details(&object)
+                .iter()
+                .any(|detail| detail.contains("content outside any component: METHOD:CANCEL")),
+            "{text}: {:?}",
+            details(&object)
+        );
+        assert_eq!(object.components.len(), 1, "{text}");
+    }
+}
+
+/// A refused first SEQUENCE or ORGANIZER is still the first: a second one
+/// does not take its place.
+#[test]
+fn a_refused_single_property_is_not_replaced_by_a_second() {
+    let object = parse(&wrap(
+        "BEGIN:VEVENT\nUID:1\nSEQUENCE:99999999999\nSEQUENCE:5\n\
+         ORGANIZER:\nORGANIZER:mailto:mallory@evil.example\nEND:VEVENT\n",
+    ));
+    let event = object.components.first().expect("event");
+    assert_eq!(event.sequence, None);
+    assert_eq!(event.organizer, None);
+    let details = details(&object);
+    assert!(
+        details
+            .iter()
+            .any(|detail| detail.contains("SEQUENCE is out of range")),
+        "{details:?}"
+    );
+    assert!(
+        details
+            .iter()
+            .any(|detail| detail.ends_with("a second SEQUENCE in VEVENT; the first is kept")),
+        "{details:?}"
+    );
+    assert!(
+        details
+            .iter()
+            .any(|detail| detail.ends_with("a second ORGANIZER in VEVENT; the first is kept")),
+        "{details:?}"
+    );
 }
 
 #[test]

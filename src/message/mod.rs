@@ -62,6 +62,9 @@ pub struct Located {
 pub struct CandidateCopy {
     /// IMAP-style section path of the part.
     pub part: String,
+    /// Index of the part in the outer message's `parts`, for reading it
+    /// again ([`candidate_text`]).
+    pub part_id: usize,
     /// Its effective METHOD, upper-cased.
     pub method: Option<String>,
     /// Its first UID.
@@ -160,6 +163,15 @@ pub fn locate_imip(message: &Message<'_>) -> Located {
     };
     located.object = object;
     located
+}
+
+/// The calendar text of the outer message's part `part_id` (a candidate's,
+/// as [`CandidateCopy::part_id`] names it), decoded as locating decoded it.
+/// Locating keeps no more than one body, so a step that compares the
+/// copies reads each again, one at a time.
+pub fn candidate_text<'m>(message: &'m Message<'_>, part_id: usize) -> Option<Cow<'m, str>> {
+    let part = message.parts.get(part_id)?;
+    Some(PartHeaders::read(part).body_text(part))
 }
 
 /// What one walk over the message collects: only paths and ids, so parts
@@ -369,6 +381,7 @@ fn structure(
     let chosen = summaries.remove(chosen_at);
     others.extend(summaries.into_iter().map(|other| CandidateCopy {
         part: other.candidate.path.clone(),
+        part_id: other.candidate.part_id,
         method: other.method,
         uid: other.uid,
     }));

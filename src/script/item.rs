@@ -170,6 +170,6 @@ mod tests {
             assert_eq!(Item::from_tag(item.tag()), Some(item));
             assert_eq!(Item::from_tag(&item.tag().to_uppercase()), Some(item));
         }
-        assert_eq!(Item::Reason.slots(), 13);
+        assert_eq!(Item::Reason.slots(), 14);
     }
 }

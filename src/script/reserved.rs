@@ -342,10 +342,10 @@ mod tests {
         assert!(random.bytes().all(|byte| byte.is_ascii_hexdigit()));
         assert_eq!(names.slot(Item::Method, 1), method);
         assert_eq!(
-            names.slot(Item::Reason, 13),
-            format!("{}.13", names.value(Item::Reason))
+            names.slot(Item::Reason, 14),
+            format!("{}.14", names.value(Item::Reason))
         );
-        assert_eq!(names.slot_name(Item::Reason, 14), None);
+        assert_eq!(names.slot_name(Item::Reason, 15), None);
         assert_eq!(names.slot_name(Item::Reason, 0), None);
         assert_eq!(
             names.count(Item::Uid),

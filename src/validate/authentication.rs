@@ -190,6 +190,17 @@ pub(super) fn check(
     }
 }
 
+/// What the trusted results say of `domain`: `None` when there are no
+/// trusted results to ask, else whether one authenticates it (a DKIM or
+/// DMARC pass, as for `unauthenticated-sender`).
+pub(super) fn trusted_pass(domain: &str, evidence: &HeaderEvidence) -> Option<bool> {
+    let domain = trim_domain(domain).to_lowercase();
+    evidence
+        .trusted()
+        .next()
+        .map(|_| is_authenticated(&domain, evidence))
+}
+
 /// Results that count as a failure for an actual result value: a check
 /// that ran and did not pass. `none` (nothing to check) and `temperror`
 /// (try again later) say nothing about the sender.

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::lookup::CalendarLookup;
+use super::relays::{is_domain_name, SchedulingRelays};
 use crate::calendar::{CalendarLimits, TimeZoneDefinition};
 use crate::finding::Reason;
 use crate::recurrence::{EvalOptions, RecurrenceThresholds, DEFAULT_HORIZON_DAYS};
@@ -61,6 +62,10 @@ pub struct Config {
     /// authenticates the From domain at all (no trusted header, or one
     /// without DKIM or DMARC results). Default false.
     pub flag_unauthenticated: bool,
+    /// Providers' scheduling relays: From domains that send for ORGANIZERs
+    /// on other domains of the same provider. Default: the built-in table
+    /// ([`SchedulingRelays::default`], iCloud).
+    pub scheduling_relays: SchedulingRelays,
     /// The organizer's stored copies of events, for `party-crash` and the
     /// stored-copy side of `delegation-unverified`. Default none.
     pub lookup: Option<Arc<dyn CalendarLookup>>,
@@ -93,6 +98,7 @@ impl Default for Config {
             recipients: Vec::new(),
             trusted_authserv_ids: Vec::new(),
             flag_unauthenticated: false,
+            scheduling_relays: SchedulingRelays::default(),
             lookup: None,
             horizon_days: DEFAULT_HORIZON_DAYS,
             flood_instances: thresholds.flood_instances,
@@ -113,6 +119,7 @@ impl fmt::Debug for Config {
             .field("recipients", &self.recipients)
             .field("trusted_authserv_ids", &self.trusted_authserv_ids)
             .field("flag_unauthenticated", &self.flag_unauthenticated)
+            .field("scheduling_relays", &self.scheduling_relays)
             .field("lookup", &self.lookup.as_ref().map(|_| "CalendarLookup"))
             .field("horizon_days", &self.horizon_days)
             .field("flood_instances", &self.flood_instances)
@@ -187,6 +194,9 @@ impl Config {
     ///
     /// [weights]
     /// organizer-mismatch = 40
+    ///
+    /// [scheduling_relays]               # replaces the built-in table
+    /// "insideicloud.icloud.com" = ["imip.me.com"]
     ///
     /// [calendar_limits]
     /// max_bytes = 1048576
@@ -270,6 +280,26 @@ impl ConfigBuilder {
     /// Also flag mail that nothing trusted authenticates.
     pub fn flag_unauthenticated(mut self, flag: bool) -> Self {
         self.config.flag_unauthenticated = flag;
+        self
+    }
+
+    /// Let mail from `from_domain` send for ORGANIZERs at
+    /// `organizer_domains` (added to the table, the built-in pairs kept).
+    pub fn scheduling_relay<I, S>(mut self, from_domain: &str, organizer_domains: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.config
+            .scheduling_relays
+            .insert(from_domain, organizer_domains);
+        self
+    }
+
+    /// Replace the scheduling relay table ([`SchedulingRelays::none`] for
+    /// none at all).
+    pub fn scheduling_relays(mut self, relays: SchedulingRelays) -> Self {
+        self.config.scheduling_relays = relays;
         self
     }
 
@@ -404,6 +434,7 @@ struct ConfigFile {
     recipients: Option<Vec<String>>,
     trusted_authserv_ids: Option<Vec<String>>,
     flag_unauthenticated: Option<bool>,
+    scheduling_relays: Option<BTreeMap<Spanned<String>, Spanned<Vec<String>>>>,
     horizon_days: Option<Spanned<i64>>,
     flood_instances: Option<Spanned<i64>>,
     flood_per_day: Option<Spanned<i64>>,
@@ -473,6 +504,9 @@ impl ConfigFile {
         if let Some(flag) = self.flag_unauthenticated {
             config.flag_unauthenticated = flag;
         }
+        if let Some(relays) = self.scheduling_relays {
+            config.scheduling_relays = relay_table(text, relays)?;
+        }
         if let Some(value) = self.horizon_days {
             config.horizon_days = in_range(text, "horizon_days", &value, 0, i64::from(u32::MAX))?;
         }
@@ -493,6 +527,37 @@ impl ConfigFile {
         )?;
         Ok(config)
     }
+}
+
+/// `[scheduling_relays]`: each key a From domain, each value the ORGANIZER
+/// domains it sends for; the whole table replaces the built-in one.
+fn relay_table(
+    text: &str,
+    written: BTreeMap<Spanned<String>, Spanned<Vec<String>>>,
+) -> Result<SchedulingRelays, ConfigError> {
+    let mut relays = SchedulingRelays::none();
+    for (from_domain, organizer_domains) in written {
+        let refused = |span: &Range<usize>, what: &str| ConfigError::InvalidValue {
+            key: format!("scheduling_relays.{}", from_domain.get_ref()),
+            line: line_of(text, span),
+            message: format!("{what} is not a domain name"),
+        };
+        if !is_domain_name(from_domain.get_ref()) {
+            return Err(refused(
+                &from_domain.span(),
+                &format!("`{}`", from_domain.get_ref()),
+            ));
+        }
+        if let Some(bad) = organizer_domains
+            .get_ref()
+            .iter()
+            .find(|domain| !is_domain_name(domain))
+        {
+            return Err(refused(&organizer_domains.span(), &format!("`{bad}`")));
+        }
+        relays.insert(from_domain.get_ref(), organizer_domains.get_ref());
+    }
+    Ok(relays)
 }
 
 fn set_count(
@@ -547,8 +612,9 @@ fn parse_now(text: &str, value: &Spanned<toml::Value>) -> Result<DateTime<Utc>, 
 /// Default weights. A party crash, a failed authentication, a flood of
 /// instances or an oversized object each reach the default threshold alone;
 /// a sender that is not who the object says (40) does with any other
-/// finding; structural oddities that real producers commit (a missing
-/// METHOD, a disagreeing parameter) do not.
+/// finding; a sender that cannot be checked (20: no From, no ORGANIZER)
+/// and structural oddities that real producers commit (a missing METHOD, a
+/// disagreeing parameter) do not.
 fn default_weights() -> BTreeMap<Reason, u32> {
     use Reason::*;
     BTreeMap::from([
@@ -557,6 +623,7 @@ fn default_weights() -> BTreeMap<Reason, u32> {
         (Oversized, 50),
         (OrganizerMismatch, 40),
         (AttendeeMismatch, 40),
+        (SenderUnverifiable, 20),
         (PartyCrash, 50),
         (UnauthenticatedSender, 50),
         (DelegationUnverified, 25),

@@ -1,12 +1,14 @@
 //! Step 4, delegation: every DELEGATED-FROM / DELEGATED-TO must be
 //! confirmed by its other side in the same component, and the organizer's
-//! stored copy, when known, must list the delegator
-//! (`delegation-unverified`).
+//! stored copy, when known, must list the delegator and, for a reply the
+//! delegator did not send itself, must not show the delegator keeping the
+//! invitation (`delegation-unverified`).
 
 use std::collections::{HashMap, HashSet};
 
 use super::detail::{component_label, quoted};
 use super::lookup::StoredCopies;
+use super::party_crash::{is_reply, sender_is};
 use super::{address_key, FindingList, People};
 use crate::calendar::{Attendee, CalAddress, SchedulingComponent};
 use crate::finding::Reason;
@@ -76,10 +78,10 @@ pub(super) fn check(
                 if let Some(detail) = claim.unconfirmed_in(component, &index) {
                     findings.push(Reason::DelegationUnverified, format!("{detail} ({label})"));
                 }
-                let contradicted = uid
-                    .and_then(|uid| stored.attendees(uid))
-                    .is_some_and(|known| !known.contains(&address_key(claim.delegator)));
-                if contradicted {
+                let Some(known) = uid.and_then(|uid| stored.copy(uid)) else {
+                    continue;
+                };
+                if !known.lists(claim.delegator) {
                     findings.push(
                         Reason::DelegationUnverified,
                         format!(
@@ -87,6 +89,28 @@ pub(super) fn check(
                             quoted(claim.delegator.as_str()),
                             quoted(claim.delegate.as_str()),
                             quoted(claim.delegator.as_str()),
+                        ),
+                    );
+                    continue;
+                }
+                // The delegator's own reply announces the delegation the
+                // stored copy cannot show yet; anyone else's is checked.
+                let replying_for_delegator = context.method.is_some_and(is_reply)
+                    && !sender_is(context.from, claim.delegator, &component.attendees);
+                if !replying_for_delegator {
+                    continue;
+                }
+                if let Some(refutation) = known.refutes_delegation(claim.delegator, claim.delegate)
+                {
+                    findings.push(
+                        Reason::DelegationUnverified,
+                        format!(
+                            "{} is said to have delegated to {}, but the organizer's stored copy of {label} shows {} with PARTSTAT={} and no DELEGATED-TO naming {}",
+                            quoted(claim.delegator.as_str()),
+                            quoted(claim.delegate.as_str()),
+                            quoted(claim.delegator.as_str()),
+                            refutation.partstat,
+                            quoted(claim.delegate.as_str()),
                         ),
                     );
                 }

@@ -17,6 +17,27 @@ pub trait CalendarLookup: Send + Sync {
     /// The attendees of the stored event with this UID; `None` when the UID
     /// is unknown (then nothing can be concluded from it).
     fn attendees(&self, uid: &str) -> Option<Vec<CalAddress>>;
+
+    /// The attendees of the stored event with what the organizer's copy
+    /// records of their delegations, for telling a delegate whose
+    /// delegator never delegated from one whose delegator did. `None` (the
+    /// default) when the lookup does not keep it: then a delegate of a
+    /// stored attendee is given the benefit of the doubt.
+    fn stored_attendees(&self, uid: &str) -> Option<Vec<StoredAttendee>> {
+        let _ = uid;
+        None
+    }
+}
+
+/// One attendee of a stored event, as far as delegation goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAttendee {
+    /// The attendee's address.
+    pub address: CalAddress,
+    /// PARTSTAT, upper-cased (`DELEGATED` once the attendee delegated).
+    pub partstat: Option<String>,
+    /// DELEGATED-TO: to whom the attendee delegated.
+    pub delegated_to: Vec<CalAddress>,
 }
 
 /// At most this many `.ics` files are read from one folder; a folder with
@@ -28,7 +49,8 @@ pub const MAX_CALENDAR_FILES: usize = 10_000;
 ///
 /// Every `*.ics` file directly in the folder is read once, at construction;
 /// the attendees of every component are indexed by UID (components sharing
-/// a UID, such as a series and its changed instances, pool their attendees).
+/// a UID, such as a series and its changed instances, pool their attendees,
+/// and an attendee counts as delegating when any of them says so).
 /// Files larger than the calendar limit's `max_bytes` are skipped and listed
 /// in [`DirectoryLookup::skipped`].
 #[derive(Debug, Clone, Default)]
@@ -84,8 +106,21 @@ impl DirectoryLookup {
             };
             let known = self.attendees_by_uid.entry(uid).or_default();
             for attendee in component.attendees {
-                if known.keys.insert(address_key(&attendee.address)) {
-                    known.addresses.push(attendee.address);
+                let key = address_key(&attendee.address);
+                match known.keys.get(&key) {
+                    Some(&position) => {
+                        if let Some(stored) = known.attendees.get_mut(position) {
+                            merge_delegation(stored, attendee.partstat, attendee.delegated_to);
+                        }
+                    }
+                    None => {
+                        known.keys.insert(key, known.attendees.len());
+                        known.attendees.push(StoredAttendee {
+                            address: attendee.address,
+                            partstat: attendee.partstat,
+                            delegated_to: attendee.delegated_to,
+                        });
+                    }
                 }
             }
         }
@@ -109,17 +144,57 @@ impl DirectoryLookup {
 
 impl CalendarLookup for DirectoryLookup {
     fn attendees(&self, uid: &str) -> Option<Vec<CalAddress>> {
+        self.attendees_by_uid.get(uid).map(|known| {
+            known
+                .attendees
+                .iter()
+                .map(|attendee| attendee.address.clone())
+                .collect()
+        })
+    }
+
+    fn stored_attendees(&self, uid: &str) -> Option<Vec<StoredAttendee>> {
         self.attendees_by_uid
             .get(uid)
-            .map(|known| known.addresses.clone())
+            .map(|known| known.attendees.clone())
     }
 }
 
 /// The attendees of one UID, in file order, each once.
 #[derive(Debug, Clone, Default)]
 struct StoredAttendees {
-    addresses: Vec<CalAddress>,
-    keys: HashSet<String>,
+    attendees: Vec<StoredAttendee>,
+    /// Address key -> position in `attendees`.
+    keys: HashMap<String, usize>,
+}
+
+/// Delegations kept per stored attendee. A real one names one or two
+/// people; a hostile file must not grow the index without bound.
+const MAX_DELEGATES_KEPT: usize = 32;
+
+/// A second component of the same UID lists the attendee again: it
+/// delegated when either says so, to everyone either names.
+fn merge_delegation(
+    stored: &mut StoredAttendee,
+    partstat: Option<String>,
+    delegated_to: Vec<CalAddress>,
+) {
+    let delegated = |partstat: &Option<String>| partstat.as_deref() == Some("DELEGATED");
+    if stored.partstat.is_none() || (delegated(&partstat) && !delegated(&stored.partstat)) {
+        stored.partstat = partstat;
+    }
+    for delegate in delegated_to {
+        if stored.delegated_to.len() >= MAX_DELEGATES_KEPT {
+            break;
+        }
+        if !stored
+            .delegated_to
+            .iter()
+            .any(|known| known.matches(&delegate))
+        {
+            stored.delegated_to.push(delegate);
+        }
+    }
 }
 
 /// The file's text, or `None` when it is over `max_bytes`. Reads at most one
@@ -144,7 +219,7 @@ fn read_bounded(path: &Path, max_bytes: usize) -> Result<Option<String>, io::Err
 /// The organizer's stored copies, asked once per UID.
 pub(super) struct StoredCopies<'a> {
     lookup: Option<&'a dyn CalendarLookup>,
-    by_uid: HashMap<String, Option<HashSet<String>>>,
+    by_uid: HashMap<String, Option<StoredCopy>>,
 }
 
 impl<'a> StoredCopies<'a> {
@@ -155,17 +230,94 @@ impl<'a> StoredCopies<'a> {
         }
     }
 
-    /// The address keys of the stored copy's attendees, when the lookup
-    /// knows the UID.
-    pub(super) fn attendees(&mut self, uid: &str) -> Option<&HashSet<String>> {
+    /// The stored copy of `uid`, when the lookup knows the UID.
+    pub(super) fn copy(&mut self, uid: &str) -> Option<&StoredCopy> {
         let lookup = self.lookup?;
         self.by_uid
             .entry(uid.to_owned())
-            .or_insert_with(|| {
-                lookup
-                    .attendees(uid)
-                    .map(|addresses| addresses.iter().map(address_key).collect())
-            })
+            .or_insert_with(|| StoredCopy::from_lookup(lookup, uid))
             .as_ref()
+    }
+}
+
+/// What the organizer's copy of one UID says, by address key.
+pub(super) struct StoredCopy {
+    attendees: HashSet<String>,
+    /// `None` when the lookup keeps no delegation state.
+    delegations: Option<HashMap<String, Delegation>>,
+}
+
+/// One stored attendee's delegation state.
+struct Delegation {
+    partstat: Option<String>,
+    delegated_to: HashSet<String>,
+}
+
+/// The stored copy shows the delegator, and shows it not delegating to
+/// the delegate: no DELEGATED-TO naming it, and a PARTSTAT other than
+/// DELEGATED.
+pub(super) struct RefutedDelegation {
+    /// The delegator's stored PARTSTAT, as the detail shows it.
+    pub(super) partstat: String,
+}
+
+impl StoredCopy {
+    fn from_lookup(lookup: &dyn CalendarLookup, uid: &str) -> Option<StoredCopy> {
+        let attendees = lookup.attendees(uid)?.iter().map(address_key).collect();
+        let delegations = lookup.stored_attendees(uid).map(|stored| {
+            let mut by_key: HashMap<String, Delegation> = HashMap::new();
+            for attendee in stored {
+                let entry = by_key
+                    .entry(address_key(&attendee.address))
+                    .or_insert_with(|| Delegation {
+                        partstat: None,
+                        delegated_to: HashSet::new(),
+                    });
+                if entry.partstat.is_none() || attendee.partstat.as_deref() == Some("DELEGATED") {
+                    entry.partstat = attendee.partstat;
+                }
+                entry.delegated_to.extend(
+                    attendee
+                        .delegated_to
+                        .iter()
+                        .take(MAX_DELEGATES_KEPT)
+                        .map(address_key),
+                );
+            }
+            by_key
+        });
+        Some(StoredCopy {
+            attendees,
+            delegations,
+        })
+    }
+
+    /// How many attendees the copy lists.
+    pub(super) fn len(&self) -> usize {
+        self.attendees.len()
+    }
+
+    /// Whether the copy lists `address` as an attendee.
+    pub(super) fn lists(&self, address: &CalAddress) -> bool {
+        self.attendees.contains(&address_key(address))
+    }
+
+    /// Whether the copy shows `delegator` and shows it not having delegated
+    /// to `delegate`; `None` when it does not list the delegator, or keeps
+    /// no delegation state, or shows the delegation.
+    pub(super) fn refutes_delegation(
+        &self,
+        delegator: &CalAddress,
+        delegate: &CalAddress,
+    ) -> Option<RefutedDelegation> {
+        let stored = self.delegations.as_ref()?.get(&address_key(delegator))?;
+        let delegated = stored.partstat.as_deref() == Some("DELEGATED")
+            || stored.delegated_to.contains(&address_key(delegate));
+        (!delegated).then(|| RefutedDelegation {
+            partstat: stored
+                .partstat
+                .clone()
+                .unwrap_or_else(|| "(none)".to_owned()),
+        })
     }
 }

@@ -7,7 +7,8 @@
 //! | step | file | findings |
 //! |---|---|---|
 //! | 2 structure | `structure.rs` | `method-mismatch`, `malformed`, `oversized` |
-//! | 3 sender | `sender.rs` | `organizer-mismatch`, `attendee-mismatch` |
+//! | 2 copies | `copies.rs` | `organizer-mismatch`, `attendee-mismatch`, `method-mismatch`, `oversized` |
+//! | 3 sender | `sender.rs` | `organizer-mismatch`, `attendee-mismatch`, `sender-unverifiable` |
 //! | 3 party crash | `party_crash.rs` | `party-crash` |
 //! | 3 authentication | `authentication.rs` | `unauthenticated-sender` |
 //! | 4 delegation | `delegation.rs` | `delegation-unverified` |
@@ -23,10 +24,19 @@
 //! - Addresses are compared whole and case-insensitively after removing
 //!   `mailto:` and display names ([`CalAddress`]); the sender is From (every
 //!   From address when there are several), never Sender.
+//! - A From on a provider's scheduling relay domain speaking for an
+//!   ORGANIZER on the domain the relay table pairs it with (iCloud:
+//!   `insideicloud.icloud.com` for `imip.me.com`) is the ORGANIZER's side,
+//!   unless a trusted Authentication-Results is there and reports no DKIM
+//!   or DMARC pass for the From domain ([`SchedulingRelays`]).
 //! - A REQUEST whose From is an ATTENDEE that delegated to another ATTENDEE,
 //!   both sides confirmed in the object, is the delegation forward RFC 5546
 //!   section 3.2.2.3 prescribes (the delegator sends the REQUEST on), not an
 //!   `organizer-mismatch`.
+//! - A reply from a delegate of an attendee the stored copy lists is no
+//!   `party-crash` (the organizer learns of a delegate from the delegator's
+//!   reply), unless the stored copy shows that attendee not delegating and
+//!   the reply is not the delegator's own: a contradicted claim.
 //! - `not-invited` counts the recipient as invited when it is an ATTENDEE
 //!   (or an ATTENDEE's SENT-BY), the ORGANIZER or its SENT-BY (a copy to the
 //!   organizer or its assistant is not a third-party forward), or when the
@@ -56,6 +66,7 @@
 
 mod authentication;
 mod config;
+mod copies;
 mod delegation;
 mod detail;
 mod forwarding;
@@ -63,6 +74,7 @@ mod imip_header;
 mod lookup;
 mod party_crash;
 mod recurrence;
+mod relays;
 mod score;
 mod sender;
 mod structure;
@@ -75,8 +87,9 @@ use mail_parser::Message;
 use serde::Serialize;
 
 pub use config::{Config, ConfigBuilder, ConfigError, MAX_WEIGHT};
-pub use lookup::{CalendarLookup, DirectoryLookup, MAX_CALENDAR_FILES};
+pub use lookup::{CalendarLookup, DirectoryLookup, StoredAttendee, MAX_CALENDAR_FILES};
 pub use recurrence::SeriesProfile;
+pub use relays::SchedulingRelays;
 pub use score::{is_suspicious, score, ScoredFinding};
 
 use crate::calendar::{CalAddress, CalendarObject};
@@ -84,6 +97,7 @@ use crate::finding::{Finding, Reason};
 use crate::headers::authentication_results::AuthenticationResults;
 use crate::message::{Located, LocatedBy};
 use lookup::StoredCopies;
+use relays::RelayCheck;
 
 /// What the validation reads.
 #[derive(Debug, Clone, Copy)]
@@ -146,6 +160,13 @@ pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
         .or(calendar.method.as_deref())
         .map(|method| method.trim().to_ascii_uppercase());
     if let Some(message) = input.message {
+        validation.findings.extend(copies::check(
+            message,
+            input.located,
+            calendar,
+            method.as_deref(),
+            config,
+        ));
         let top_level_imip_content_id = object.located_by == LocatedBy::ImipContentIdTop;
         let from = from_addresses(message);
         let headers = authentication::read_headers(message, config, top_level_imip_content_id);
@@ -157,7 +178,11 @@ pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
         let mut stored = StoredCopies::new(config.lookup.as_deref());
 
         let mut findings = FindingList::default();
-        sender::check(&people, &mut findings);
+        let relays = RelayCheck {
+            relays: &config.scheduling_relays,
+            headers: &headers,
+        };
+        sender::check(&people, &relays, &mut findings);
         party_crash::check(&people, &mut stored, &mut findings);
         authentication::check(&from, &headers, config, &mut findings);
         delegation::check(&people, &mut stored, &mut findings);

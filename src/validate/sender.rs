@@ -3,7 +3,16 @@
 //! the ORGANIZER or its SENT-BY (`organizer-mismatch`), attendee methods
 //! (REPLY, REFRESH, COUNTER) from a replying ATTENDEE or its SENT-BY
 //! (`attendee-mismatch`). A delegator forwarding the REQUEST to its
-//! confirmed delegate (RFC 5546 section 3.2.2.3) is no mismatch.
+//! confirmed delegate (RFC 5546 section 3.2.2.3) is no mismatch, and
+//! neither is a provider's scheduling relay sending for an ORGANIZER on
+//! its relay domain (`relays.rs`), once the trusted results, if any,
+//! authenticate it.
+//!
+//! A check that cannot be made is not a mismatch: a message without From,
+//! or an object without the ORGANIZER or ATTENDEE the METHOD is checked
+//! against, gives `sender-unverifiable`, except for PUBLISH, which asks
+//! nothing of the recipient (booking confirmations and tickets often carry
+//! no ORGANIZER), and gives nothing.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -11,56 +20,71 @@ use std::hash::{Hash, Hasher};
 
 use super::delegation::AttendeeIndex;
 use super::detail::{attendee_list, component_label, from_text, quoted};
+use super::relays::{RelayCheck, RelayVerdict};
 use super::{address_key, FindingList, People};
 use crate::calendar::{Attendee, CalAddress, Organizer, SchedulingComponent};
 use crate::finding::Reason;
 
 /// Methods only the organizer sends (RFC 5546 section 1.4).
-const ORGANIZER_METHODS: [&str; 5] = ["PUBLISH", "REQUEST", "ADD", "CANCEL", "DECLINECOUNTER"];
+pub(super) const ORGANIZER_METHODS: [&str; 5] =
+    ["PUBLISH", "REQUEST", "ADD", "CANCEL", "DECLINECOUNTER"];
 
 /// Methods only an attendee sends.
-const ATTENDEE_METHODS: [&str; 3] = ["REPLY", "REFRESH", "COUNTER"];
+pub(super) const ATTENDEE_METHODS: [&str; 3] = ["REPLY", "REFRESH", "COUNTER"];
 
-/// `organizer-mismatch` and `attendee-mismatch`.
-pub(super) fn check(context: &People<'_>, findings: &mut FindingList) {
+/// `organizer-mismatch`, `attendee-mismatch` and `sender-unverifiable`.
+pub(super) fn check(context: &People<'_>, relays: &RelayCheck<'_>, findings: &mut FindingList) {
     let Some(method) = context.method else {
         return;
     };
     if ORGANIZER_METHODS.contains(&method) {
-        organizer_sender(context, method, findings);
+        organizer_sender(context, method, relays, findings);
     } else if ATTENDEE_METHODS.contains(&method) {
         attendee_sender(context, method, findings);
     }
 }
 
-fn organizer_sender(context: &People<'_>, method: &str, findings: &mut FindingList) {
-    let mut problems = ProblemGroups::default();
+fn organizer_sender(
+    context: &People<'_>,
+    method: &str,
+    relays: &RelayCheck<'_>,
+    findings: &mut FindingList,
+) {
+    let mut mismatches = ProblemGroups::default();
+    let mut unverifiable = ProblemGroups::default();
+    // A PUBLISH asks nothing of the recipient: what it lacks for the check
+    // is no risk.
+    let report_unverifiable = method != "PUBLISH";
     for component in &context.calendar.components {
         let Some(organizer) = &component.organizer else {
-            problems.add(
-                format!("no organizer {}", component.kind.as_str()),
-                || {
-                    format!(
-                        "METHOD:{method} but {} has no ORGANIZER, so the sender {} cannot be checked against it",
-                        component.kind.as_str(),
-                        from_text(context.from)
-                    )
-                },
-                component,
-            );
+            if report_unverifiable {
+                unverifiable.add(
+                    format!("no organizer {}", component.kind.as_str()),
+                    || {
+                        format!(
+                            "METHOD:{method} but {} has no ORGANIZER, so the sender {} cannot be checked against it",
+                            component.kind.as_str(),
+                            from_text(context.from)
+                        )
+                    },
+                    component,
+                );
+            }
             continue;
         };
         if context.from.is_empty() {
-            problems.add(
-                format!("no from {}", address_key(&organizer.address)),
-                || {
-                    format!(
-                        "METHOD:{method} but the message has no From address to compare with the ORGANIZER {}",
-                        quoted(organizer.address.as_str())
-                    )
-                },
-                component,
-            );
+            if report_unverifiable {
+                unverifiable.add(
+                    format!("no from {}", address_key(&organizer.address)),
+                    || {
+                        format!(
+                            "METHOD:{method} but the message has no From address to compare with the ORGANIZER {}",
+                            quoted(organizer.address.as_str())
+                        )
+                    },
+                    component,
+                );
+            }
             continue;
         }
         for from in context.from {
@@ -68,6 +92,10 @@ fn organizer_sender(context: &People<'_>, method: &str, findings: &mut FindingLi
                 || (method == "REQUEST"
                     && AttendeeIndex::new(component).is_delegation_forward(component, from))
             {
+                continue;
+            }
+            let relay = relays.verdict(from, &organizer.address);
+            if matches!(relay, RelayVerdict::Vouched) {
                 continue;
             }
             let key = format!(
@@ -80,15 +108,25 @@ fn organizer_sender(context: &People<'_>, method: &str, findings: &mut FindingLi
                     .map(address_key)
                     .unwrap_or_default()
             );
-            problems.add(key, || organizer_detail(method, from, organizer), component);
+            mismatches.add(
+                key,
+                || organizer_detail(method, from, organizer, &relay),
+                component,
+            );
         }
     }
-    problems.emit(Reason::OrganizerMismatch, findings);
+    mismatches.emit(Reason::OrganizerMismatch, findings);
+    unverifiable.emit(Reason::SenderUnverifiable, findings);
 }
 
-fn organizer_detail(method: &str, from: &CalAddress, organizer: &Organizer) -> String {
+fn organizer_detail(
+    method: &str,
+    from: &CalAddress,
+    organizer: &Organizer,
+    relay: &RelayVerdict,
+) -> String {
     let organizer_address = quoted(organizer.address.as_str());
-    match &organizer.sent_by {
+    let mismatch = match &organizer.sent_by {
         Some(sent_by) => format!(
             "METHOD:{method} sent From {}, who is neither the ORGANIZER {organizer_address} nor its SENT-BY {}",
             quoted(from.as_str()),
@@ -98,6 +136,12 @@ fn organizer_detail(method: &str, from: &CalAddress, organizer: &Organizer) -> S
             "METHOD:{method} sent From {}, who is not the ORGANIZER {organizer_address} (no SENT-BY names anyone acting for it)",
             quoted(from.as_str())
         ),
+    };
+    match relay {
+        RelayVerdict::Unauthenticated(why) => format!(
+            "{mismatch}; its domain is a scheduling relay for the ORGANIZER's, but {why}, so the relay does not count"
+        ),
+        RelayVerdict::NotARelay | RelayVerdict::Vouched => mismatch,
     }
 }
 
@@ -110,10 +154,11 @@ fn is_organizer_side(from: &CalAddress, organizer: &Organizer) -> bool {
 }
 
 fn attendee_sender(context: &People<'_>, method: &str, findings: &mut FindingList) {
-    let mut problems = ProblemGroups::default();
+    let mut mismatches = ProblemGroups::default();
+    let mut unverifiable = ProblemGroups::default();
     for component in &context.calendar.components {
         if component.attendees.is_empty() {
-            problems.add(
+            unverifiable.add(
                 format!("no attendee {}", component.kind.as_str()),
                 || {
                     format!(
@@ -128,7 +173,7 @@ fn attendee_sender(context: &People<'_>, method: &str, findings: &mut FindingLis
         }
         let attendees_key = || attendees_fingerprint(&component.attendees);
         if context.from.is_empty() {
-            problems.add(
+            unverifiable.add(
                 format!("no from {}", attendees_key()),
                 || {
                     format!(
@@ -148,7 +193,7 @@ fn attendee_sender(context: &People<'_>, method: &str, findings: &mut FindingLis
             {
                 continue;
             }
-            problems.add(
+            mismatches.add(
                 format!("{} {}", address_key(from), attendees_key()),
                 || {
                     format!(
@@ -161,7 +206,8 @@ fn attendee_sender(context: &People<'_>, method: &str, findings: &mut FindingLis
             );
         }
     }
-    problems.emit(Reason::AttendeeMismatch, findings);
+    mismatches.emit(Reason::AttendeeMismatch, findings);
+    unverifiable.emit(Reason::SenderUnverifiable, findings);
 }
 
 /// Whether `from` is the attendee or sends on its behalf.

@@ -35,12 +35,17 @@ pub(super) fn structure(located: &Located, calendar: Option<&CalendarObject>) ->
     findings
 }
 
+/// Whether a candidate part carries the chosen object (another copy of
+/// it): neither its METHOD nor its UID, where both are known, differ.
+pub(super) fn is_copy_of(other: &CandidateCopy, chosen: &LocatedObject) -> bool {
+    !differs(&other.method, &chosen.method) && !differs(&other.uid, &chosen.uid)
+}
+
 /// `method-mismatch` for a candidate part that is not a copy of the chosen
-/// object: both name a METHOD, or both a UID, and they differ.
+/// object: both name a METHOD, or both a UID, and they differ. What copies
+/// of the same object say inside is compared by `copies.rs`.
 fn copy_disagreement(other: &CandidateCopy, chosen: &LocatedObject) -> Option<Finding> {
-    let method_differs = differs(&other.method, &chosen.method);
-    let uid_differs = differs(&other.uid, &chosen.uid);
-    (method_differs || uid_differs).then(|| {
+    (!is_copy_of(other, chosen)).then(|| {
         Finding::new(
             Reason::MethodMismatch,
             format!(

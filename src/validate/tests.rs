@@ -13,7 +13,7 @@ use crate::finding::{Finding, Reason};
 use crate::message::{Located, LocatedBy, LocatedObject};
 use crate::validate::{
     self, is_suspicious, score, AuthResultsEntry, CalendarLookup, Config, ConfigError,
-    DirectoryLookup, Validation, ValidationInput,
+    DirectoryLookup, SchedulingRelays, StoredAttendee, Validation, ValidationInput,
 };
 use mail_parser::{MessageParser, MimeHeaders};
 
@@ -406,6 +406,141 @@ fn delegation_contradicted_by_the_stored_copy() {
     );
 }
 
+/// A lookup that also keeps what the stored copy says of delegations.
+struct StoredDelegations(Vec<StoredAttendee>);
+
+impl StoredDelegations {
+    /// The stored copy of `deleg-5@example.com`: `(address, PARTSTAT,
+    /// DELEGATED-TO)` per attendee.
+    fn with(attendees: &[(&str, &str, &[&str])]) -> Arc<StoredDelegations> {
+        let address =
+            |text: &str| CalAddress::parse(text).unwrap_or_else(|| panic!("bad address {text}"));
+        Arc::new(StoredDelegations(
+            attendees
+                .iter()
+                .map(|(attendee, partstat, delegated_to)| StoredAttendee {
+                    address: address(attendee),
+                    partstat: Some((*partstat).to_owned()),
+                    delegated_to: delegated_to.iter().map(|to| address(to)).collect(),
+                })
+                .collect(),
+        ))
+    }
+}
+
+impl CalendarLookup for StoredDelegations {
+    fn attendees(&self, uid: &str) -> Option<Vec<CalAddress>> {
+        (uid == "deleg-5@example.com")
+            .then(|| self.0.iter().map(|stored| stored.address.clone()).collect())
+    }
+
+    fn stored_attendees(&self, uid: &str) -> Option<Vec<StoredAttendee>> {
+        (uid == "deleg-5@example.com").then(|| self.0.clone())
+    }
+}
+
+/// A REPLY from someone claiming DELEGATED-FROM an invited attendee whom
+/// the organizer's stored copy shows keeping the invitation: the claim is
+/// contradicted, so it is a crash as well as an unverified delegation.
+#[test]
+fn delegate_whose_delegator_did_not_delegate() {
+    let from_dave = message(
+        &["From: Dave <dave@example.org>", "To: alice@example.com"],
+        "REPLY",
+        &calendar(
+            "REPLY",
+            "deleg-5@example.com",
+            &[
+                ORGANIZER,
+                "ATTENDEE;PARTSTAT=ACCEPTED;DELEGATED-FROM=\"mailto:bob@example.org\":mailto:dave@example.org",
+            ],
+        ),
+    );
+    let kept = Config::builder()
+        .lookup(StoredDelegations::with(&[
+            ("bob@example.org", "ACCEPTED", &[]),
+            ("carol@example.net", "NEEDS-ACTION", &[]),
+        ]))
+        .build();
+    let validation = Run::new(&kept).on(&from_dave);
+    assert_eq!(
+        reasons(&validation),
+        [
+            "party-crash",
+            "delegation-unverified",
+            "delegation-unverified"
+        ]
+    );
+    assert_eq!(
+        detail(&validation, Reason::PartyCrash),
+        "METHOD:REPLY from ATTENDEE dave@example.org, whom the organizer's stored copy of VEVENT \
+         UID deleg-5@example.com does not list; it claims DELEGATED-FROM bob@example.org, but the \
+         stored copy shows bob@example.org with PARTSTAT=ACCEPTED and no DELEGATED-TO naming it"
+    );
+    assert_eq!(
+        validation
+            .findings
+            .get(2)
+            .map(|finding| finding.detail.as_str()),
+        Some(
+            "bob@example.org is said to have delegated to dave@example.org, but the organizer's \
+             stored copy of VEVENT UID deleg-5@example.com shows bob@example.org with \
+             PARTSTAT=ACCEPTED and no DELEGATED-TO naming dave@example.org"
+        )
+    );
+    // A forged confirmation in the same object changes nothing: Dave cannot
+    // speak for Bob.
+    let forged = message(
+        &["From: Dave <dave@example.org>", "To: alice@example.com"],
+        "REPLY",
+        &calendar(
+            "REPLY",
+            "deleg-5@example.com",
+            &[ORGANIZER, DELEGATOR, "ATTENDEE;PARTSTAT=ACCEPTED;DELEGATED-FROM=\"mailto:bob@example.org\":mailto:dave@example.org"],
+        ),
+    );
+    assert_eq!(
+        reasons(&Run::new(&kept).on(&forged)),
+        ["party-crash", "delegation-unverified"]
+    );
+
+    // The stored copy shows Bob delegating (to Dave, or at all): no crash;
+    // the reply alone still does not confirm the delegation.
+    for stored in [
+        StoredDelegations::with(&[("bob@example.org", "DELEGATED", &["dave@example.org"])]),
+        StoredDelegations::with(&[("bob@example.org", "DELEGATED", &[])]),
+        StoredDelegations::with(&[("bob@example.org", "NEEDS-ACTION", &["dave@example.org"])]),
+    ] {
+        let config = Config::builder().lookup(stored).build();
+        assert_eq!(
+            reasons(&Run::new(&config).on(&from_dave)),
+            ["delegation-unverified"]
+        );
+    }
+    // Bob's own reply announcing the delegation: the stored copy cannot
+    // show it yet.
+    let from_bob = message(
+        &[
+            "From: Bob Durand <bob@example.org>",
+            "To: alice@example.com",
+        ],
+        "REPLY",
+        &calendar(
+            "REPLY",
+            "deleg-5@example.com",
+            &[ORGANIZER, DELEGATOR, DELEGATE],
+        ),
+    );
+    assert_eq!(reasons(&Run::new(&kept).on(&from_bob)), Vec::<&str>::new());
+    // A lookup that keeps no delegation state gives the delegate the
+    // benefit of the doubt, as before.
+    let plain = storing("deleg-5@example.com", &["bob@example.org"]);
+    assert_eq!(
+        reasons(&Run::new(&plain).on(&from_dave)),
+        ["delegation-unverified"]
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Party crashing
 
@@ -767,6 +902,287 @@ fn corpus_messages_get_the_findings_their_addresses_call_for() {
 }
 
 // ---------------------------------------------------------------------------
+// Copies of the object in several parts
+
+/// A multipart/mixed message whose parts are the given calendars, each a
+/// `text/calendar` part with `method`.
+fn with_copies(from: &str, method: &str, calendars: &[String]) -> String {
+    let mut raw = format!(
+        "From: {from}\r\nTo: bob@example.org\r\nSubject: Budget review\r\n\
+         Date: Fri, 10 Jan 2025 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"copies\"\r\n\r\n"
+    );
+    for calendar in calendars {
+        raw.push_str(&format!(
+            "--copies\r\nContent-Type: text/calendar; charset=utf-8; method={method}\r\n\r\n{calendar}"
+        ));
+    }
+    raw.push_str("--copies--\r\n");
+    raw
+}
+
+/// The validation of a message as the analysis runs it: located by the
+/// message stage, so every candidate part is seen.
+fn validate_located(raw: &str, config: &Config) -> Validation {
+    let message = MessageParser::default()
+        .parse(raw.as_bytes())
+        .unwrap_or_else(|| panic!("mail-parser rejected the message"));
+    let located = crate::message::locate_imip(&message);
+    let text = located
+        .object
+        .as_ref()
+        .map(|object| object.text.clone())
+        .unwrap_or_else(|| panic!("no iMIP object"));
+    let calendar = parse_calendar(&text, &config.calendar_limits);
+    validate::run(
+        &ValidationInput {
+            message: Some(&message),
+            located: &located,
+            calendar: Some(&calendar),
+            envelope_recipient: None,
+        },
+        config,
+    )
+}
+
+#[test]
+fn copies_that_agree_are_one_object() {
+    let request = calendar("REQUEST", "copy-1@example.com", &[ORGANIZER, BOB]);
+    let raw = with_copies("alice@example.com", "REQUEST", &[request.clone(), request]);
+    assert_eq!(
+        reasons(&validate_located(&raw, &Config::default())),
+        Vec::<&str>::new()
+    );
+}
+
+/// Two parts with the same UID that name different senders: whichever a
+/// client reads, one of them is not who sent the message.
+#[test]
+fn copies_that_disagree_on_who_sent_it() {
+    let config = Config::default();
+    let forged = calendar(
+        "REQUEST",
+        "copy-2@example.com",
+        &["ORGANIZER:mailto:alice@example.net", BOB],
+    );
+    let raw = with_copies(
+        "alice@example.com",
+        "REQUEST",
+        &[
+            calendar("REQUEST", "copy-2@example.com", &[ORGANIZER, BOB]),
+            forged,
+        ],
+    );
+    let validation = validate_located(&raw, &config);
+    assert_eq!(reasons(&validation), ["organizer-mismatch"]);
+    assert_eq!(
+        detail(&validation, Reason::OrganizerMismatch),
+        "part 2, a copy of the object in part 1, names ORGANIZER alice@example.net where part 1 \
+         names ORGANIZER alice@example.com (VEVENT UID copy-2@example.com)"
+    );
+    // A SENT-BY only one copy has is another sender too.
+    let sent_by = calendar(
+        "CANCEL",
+        "copy-3@example.com",
+        &[
+            "ORGANIZER;SENT-BY=\"mailto:mallory@evil.example\":mailto:alice@example.com",
+            BOB,
+        ],
+    );
+    let raw = with_copies(
+        "alice@example.com",
+        "CANCEL",
+        &[
+            calendar("CANCEL", "copy-3@example.com", &[ORGANIZER, BOB]),
+            sent_by,
+        ],
+    );
+    assert_eq!(
+        reasons(&validate_located(&raw, &config)),
+        ["organizer-mismatch"]
+    );
+    // In a REPLY the attendees sent it; the ORGANIZER is whom it answers.
+    let reply = |people: &[&str]| calendar("REPLY", "copy-4@example.com", people);
+    let raw = with_copies(
+        "bob@example.org",
+        "REPLY",
+        &[
+            reply(&[
+                ORGANIZER,
+                "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.org",
+            ]),
+            reply(&[
+                "ORGANIZER:mailto:alice@example.net",
+                "ATTENDEE;PARTSTAT=ACCEPTED:mailto:Bob@Example.org",
+                "ATTENDEE;PARTSTAT=ACCEPTED:mailto:eve@example.net",
+            ]),
+        ],
+    );
+    let validation = validate_located(&raw, &config);
+    assert_eq!(
+        reasons(&validation),
+        ["method-mismatch", "attendee-mismatch"]
+    );
+    assert!(detail(&validation, Reason::AttendeeMismatch)
+        .contains("adds ATTENDEE eve@example.net (VEVENT"));
+}
+
+#[test]
+fn copies_that_disagree_on_the_rest() {
+    let config = Config::default();
+    let first = calendar("REQUEST", "copy-5@example.com", &[ORGANIZER, BOB]);
+    let later = first.replace("SEQUENCE:0", "SEQUENCE:3").replace(
+        "END:VEVENT\r\nEND:VCALENDAR",
+        "END:VEVENT\r\nBEGIN:VEVENT\r\nUID:copy-5@example.com\r\n\
+         RECURRENCE-ID:20250127T140000Z\r\nDTSTAMP:20250110T090000Z\r\n\
+         DTSTART:20250127T150000Z\r\nEND:VEVENT\r\nEND:VCALENDAR",
+    );
+    let raw = with_copies("alice@example.com", "REQUEST", &[first, later]);
+    let validation = validate_located(&raw, &config);
+    assert_eq!(reasons(&validation), ["method-mismatch", "method-mismatch"]);
+    let details: Vec<&str> = validation
+        .findings
+        .iter()
+        .map(|finding| finding.detail.as_str())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "part 2, a copy of the object in part 1, has SEQUENCE 3 where part 1 has 0 (VEVENT UID copy-5@example.com)",
+            "part 2, a copy of the object in part 1, carries the VEVENT instance RECURRENCE-ID \
+             20250127T140000Z that part 1 does not (VEVENT UID copy-5@example.com)",
+        ]
+    );
+}
+
+/// Copies are read one at a time and only so many: a message with dozens
+/// of them is reported, not parsed dozens of times.
+#[test]
+fn copies_compared_are_bounded() {
+    let request = calendar("REQUEST", "copy-6@example.com", &[ORGANIZER, BOB]);
+    let mut calendars = vec![request.clone(); 12];
+    calendars.push(request.replace("mailto:alice@example.com", "mailto:mallory@evil.example"));
+    let raw = with_copies("alice@example.com", "REQUEST", &calendars);
+    let validation = validate_located(&raw, &Config::default());
+    assert_eq!(reasons(&validation), ["oversized"]);
+    assert_eq!(
+        detail(&validation, Reason::Oversized),
+        "the object comes in 12 more copies than part 1; only the first 8 were compared with it"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Scheduling relays
+
+/// An iCloud invitation: iCloud's notifier sends it for an ORGANIZER that
+/// is the organizer's relay address on `imip.me.com`.
+fn icloud_request(extra_headers: &[&str]) -> String {
+    let mut headers: Vec<&str> = extra_headers.to_vec();
+    headers.push("From: Alice Martin <noreply@insideicloud.icloud.com>");
+    headers.push("To: bob@example.org");
+    message(
+        &headers,
+        "REQUEST",
+        &calendar(
+            "REQUEST",
+            "relay-1@example.com",
+            &[
+                "ORGANIZER;CN=Alice Martin;EMAIL=alice@icloud.com:mailto:2_GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ@imip.me.com",
+                BOB,
+            ],
+        ),
+    )
+}
+
+const ICLOUD_DKIM_PASS: &str = "Authentication-Results: mx.example.org; dkim=pass header.d=icloud.com header.s=1a1hai header.b=dGVzdA; dmarc=pass header.from=insideicloud.icloud.com";
+const ICLOUD_DKIM_FAIL: &str = "Authentication-Results: mx.example.org; dkim=fail header.d=icloud.com header.b=dGVzdA; dmarc=fail header.from=insideicloud.icloud.com";
+
+#[test]
+fn scheduling_relay_speaks_for_its_organizer_domain() {
+    // Nothing trusted to ask: the built-in pair is taken at its word.
+    let validation = Run::new(&Config::default()).on(&icloud_request(&[]));
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
+    // A trusted pass for the notifier's domain (DKIM of its parent).
+    let validation = Run::new(&trusting("mx.example.org")).on(&icloud_request(&[ICLOUD_DKIM_PASS]));
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
+    // A forged notifier: the trusted server reports its signature failing.
+    let validation = Run::new(&trusting("mx.example.org")).on(&icloud_request(&[ICLOUD_DKIM_FAIL]));
+    assert_eq!(
+        reasons(&validation),
+        ["organizer-mismatch", "unauthenticated-sender"]
+    );
+    assert!(
+        detail(&validation, Reason::OrganizerMismatch).ends_with(
+            "its domain is a scheduling relay for the ORGANIZER's, but the trusted mx.example.org \
+             reports no DKIM or DMARC pass for insideicloud.icloud.com (dkim=fail \
+             (header.d=icloud.com), dmarc=fail (header.from=insideicloud.icloud.com)), so the \
+             relay does not count (VEVENT UID relay-1@example.com)"
+        ),
+        "{}",
+        detail(&validation, Reason::OrganizerMismatch)
+    );
+    // A trusted server that only checked SPF authenticates nothing either.
+    let spf_only =
+        "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=insideicloud.icloud.com";
+    let validation = Run::new(&trusting("mx.example.org")).on(&icloud_request(&[spf_only]));
+    assert_eq!(reasons(&validation), ["organizer-mismatch"]);
+    // An untrusted server's pass changes nothing: the pair still counts.
+    let validation = Run::new(&Config::default()).on(&icloud_request(&[ICLOUD_DKIM_FAIL]));
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
+}
+
+#[test]
+fn scheduling_relay_is_only_what_the_table_pairs() {
+    // The relay's domain sends for imip.me.com, not for any ORGANIZER.
+    let raw = message(
+        &["From: noreply@insideicloud.icloud.com"],
+        "CANCEL",
+        &calendar("CANCEL", "relay-2@example.com", &[ORGANIZER, BOB]),
+    );
+    let validation = Run::new(&Config::default()).on(&raw);
+    assert_eq!(reasons(&validation), ["organizer-mismatch"]);
+    // A relay address of the ORGANIZER's domain is no sender for others.
+    let raw = message(
+        &["From: 2_GEZDGNBVGY3TQOJQ@imip.me.com"],
+        "REQUEST",
+        &calendar("REQUEST", "relay-3@example.com", &[ORGANIZER, BOB]),
+    );
+    assert_eq!(
+        reasons(&Run::new(&Config::default()).on(&raw)),
+        ["organizer-mismatch"]
+    );
+    // Without the table, iCloud's notifier is a mismatch like any other.
+    let none = Config::builder()
+        .scheduling_relays(SchedulingRelays::none())
+        .build();
+    assert_eq!(
+        reasons(&Run::new(&none).on(&icloud_request(&[]))),
+        ["organizer-mismatch"]
+    );
+    // An embedder adds its own provider's pair beside the built-in one.
+    let own = Config::builder()
+        .scheduling_relay("notify.calendar.example", ["relay.calendar.example"])
+        .build();
+    assert!(own
+        .scheduling_relays
+        .speaks_for("insideicloud.icloud.com", "imip.me.com"));
+    let raw = message(
+        &["From: Calendar <invites@notify.calendar.example>"],
+        "REQUEST",
+        &calendar(
+            "REQUEST",
+            "relay-4@example.com",
+            &["ORGANIZER:mailto:c-81f2@relay.calendar.example", BOB],
+        ),
+    );
+    assert_eq!(reasons(&Run::new(&own).on(&raw)), Vec::<&str>::new());
+    assert_eq!(
+        reasons(&Run::new(&Config::default()).on(&raw)),
+        ["organizer-mismatch"]
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Authentication-Results trust
 
 fn spoofed_request(authentication_results: &[&str]) -> String {
@@ -980,11 +1396,56 @@ fn organizer_method_without_organizer_cannot_be_checked() {
         &calendar("CANCEL", "noorg-1@example.com", &[BOB]),
     );
     let validation = Run::new(&Config::default()).on(&raw);
-    assert_eq!(reasons(&validation), ["organizer-mismatch"]);
+    assert_eq!(reasons(&validation), ["sender-unverifiable"]);
     assert_eq!(
-        detail(&validation, Reason::OrganizerMismatch),
+        detail(&validation, Reason::SenderUnverifiable),
         "METHOD:CANCEL but VEVENT has no ORGANIZER, so the sender alice@example.com cannot be \
          checked against it (VEVENT UID noorg-1@example.com)"
+    );
+    let (_, risk) = score(&validation.findings, &Config::default());
+    assert_eq!(risk, 20, "lower than a sender that contradicts the object");
+}
+
+/// What the check needs is missing, against what contradicts it: a
+/// REQUEST without From cannot be checked, a PUBLISH (a booking, a ticket)
+/// without ORGANIZER or From asks nothing and is not flagged, but a PUBLISH
+/// whose From is not its ORGANIZER still is.
+#[test]
+fn missing_from_or_organizer_is_unverifiable_not_a_mismatch() {
+    let config = Config::default();
+    let request = message(
+        &["To: bob@example.org"],
+        "REQUEST",
+        &calendar("REQUEST", "nofrom-2@example.com", &[ORGANIZER, BOB]),
+    );
+    let validation = Run::new(&config).on(&request);
+    assert_eq!(reasons(&validation), ["sender-unverifiable"]);
+    assert_eq!(
+        detail(&validation, Reason::SenderUnverifiable),
+        "METHOD:REQUEST but the message has no From address to compare with the ORGANIZER \
+         alice@example.com (VEVENT UID nofrom-2@example.com)"
+    );
+
+    let booking = message(
+        &["From: Tickets <noreply@tickets.example>"],
+        "PUBLISH",
+        &calendar("PUBLISH", "ticket-1@tickets.example", &[]),
+    );
+    assert!(Run::new(&config).on(&booking).findings.is_empty());
+    let anonymous = message(
+        &["To: bob@example.org"],
+        "PUBLISH",
+        &calendar("PUBLISH", "ticket-2@tickets.example", &[ORGANIZER]),
+    );
+    assert!(Run::new(&config).on(&anonymous).findings.is_empty());
+    let contradicted = message(
+        &["From: noreply@tickets.example"],
+        "PUBLISH",
+        &calendar("PUBLISH", "ticket-3@tickets.example", &[ORGANIZER]),
+    );
+    assert_eq!(
+        reasons(&Run::new(&config).on(&contradicted)),
+        ["organizer-mismatch"]
     );
 }
 
@@ -1015,8 +1476,8 @@ fn reply_without_from_and_refresh_by_stranger() {
         ),
     );
     let validation = Run::new(&Config::default()).on(&reply);
-    assert_eq!(reasons(&validation), ["attendee-mismatch"]);
-    assert!(detail(&validation, Reason::AttendeeMismatch).contains("no From address"));
+    assert_eq!(reasons(&validation), ["sender-unverifiable"]);
+    assert!(detail(&validation, Reason::SenderUnverifiable).contains("no From address"));
 
     let refresh = message(
         &["From: carol@example.net"],
@@ -1167,6 +1628,7 @@ fn builder_defaults() {
     assert!(config.recipients.is_empty());
     assert!(config.trusted_authserv_ids.is_empty());
     assert!(!config.flag_unauthenticated);
+    assert_eq!(config.scheduling_relays, SchedulingRelays::default());
     assert!(config.lookup.is_none());
     assert!(config.now.is_none());
     assert_eq!(config.calendar_limits, CalendarLimits::default());
@@ -1204,6 +1666,9 @@ max_recurrence_series = 10
 organizer-mismatch = 50
 far-future = 0
 
+[scheduling_relays]
+"Notify.Calendar.Example" = ["relay.calendar.example", "relay2.calendar.example"]
+
 [calendar_limits]
 max_bytes = 65536
 max_components = 50
@@ -1230,6 +1695,19 @@ max_nesting = 6
     assert_eq!(config.max_recurrence_series, 10);
     assert_eq!(config.weight(Reason::OrganizerMismatch), 50);
     assert_eq!(config.weight(Reason::FarFuture), 0);
+    // The file's table replaces the built-in one.
+    let relays: Vec<(&str, Vec<&str>)> = config
+        .scheduling_relays
+        .iter()
+        .map(|(from, organizers)| (from, organizers.collect()))
+        .collect();
+    assert_eq!(
+        relays,
+        [(
+            "notify.calendar.example",
+            vec!["relay.calendar.example", "relay2.calendar.example"]
+        )]
+    );
     assert_eq!(
         config.weight(Reason::PartyCrash),
         50,
@@ -1312,6 +1790,28 @@ fn toml_bad_reason_and_bad_values() {
         "{error:?}"
     );
 
+    let error = Config::from_toml(
+        "[scheduling_relays]\n\"insideicloud.icloud.com\" = [\"imip.me.com\", \"@me.com\"]\n",
+    )
+    .err();
+    assert!(
+        matches!(&error, Some(ConfigError::InvalidValue { key, line: 2, message })
+            if key == "scheduling_relays.insideicloud.icloud.com" && message == "`@me.com` is not a domain name"),
+        "{error:?}"
+    );
+    let error = Config::from_toml("[scheduling_relays]\n\n\"a b\" = [\"imip.me.com\"]\n").err();
+    assert!(
+        matches!(&error, Some(ConfigError::InvalidValue { line: 3, .. })),
+        "{error:?}"
+    );
+    let error = Config::from_toml("[scheduling_relays]\n\"x.example\" = \"imip.me.com\"\n").err();
+    assert!(
+        matches!(&error, Some(ConfigError::InvalidValue { line: 2, .. })),
+        "{error:?}"
+    );
+    let empty = Config::from_toml("[scheduling_relays]\n").unwrap_or_else(|err| panic!("{err}"));
+    assert!(empty.scheduling_relays.is_empty());
+
     let error = Config::from_toml("suspicious_threshold = \n").err();
     assert!(
         matches!(&error, Some(ConfigError::Syntax { line: 1, .. })),
@@ -1333,13 +1833,18 @@ fn directory_lookup_indexes_attendees_by_uid() {
         "planning.ics",
         &calendar("PUBLISH", "dir-1@example.com", &[ORGANIZER, BOB, CAROL]),
     );
-    // A changed instance of the same event adds a guest.
+    // A changed instance of the same event adds a guest, and in it Bob
+    // delegated to Dave.
     write(
         "planning-exception.ICS",
         &calendar(
             "PUBLISH",
             "dir-1@example.com",
-            &[ORGANIZER, "ATTENDEE:mailto:dave@example.org", BOB],
+            &[
+                ORGANIZER,
+                "ATTENDEE:mailto:dave@example.org",
+                "ATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO=\"mailto:dave@example.org\":mailto:bob@example.org",
+            ],
         ),
     );
     write("notes.txt", "not a calendar");
@@ -1364,6 +1869,22 @@ fn directory_lookup_indexes_attendees_by_uid() {
         ["dave@example.org", "bob@example.org", "carol@example.net"]
     );
     assert_eq!(lookup.attendees("dir-2@example.com"), None);
+    // What the pooled components say of delegation: Bob delegated in one.
+    let stored = lookup
+        .stored_attendees("dir-1@example.com")
+        .unwrap_or_default();
+    let bob = stored
+        .iter()
+        .find(|attendee| attendee.address.as_str() == "bob@example.org")
+        .unwrap_or_else(|| panic!("bob is stored"));
+    assert_eq!(bob.partstat.as_deref(), Some("DELEGATED"));
+    assert_eq!(
+        bob.delegated_to
+            .iter()
+            .map(CalAddress::as_str)
+            .collect::<Vec<_>>(),
+        ["dave@example.org"]
+    );
     assert_eq!(lookup.skipped(), [dir.join("huge.ics")]);
     assert_eq!(lookup.len(), 1);
 
