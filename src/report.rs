@@ -311,6 +311,19 @@ impl<'a> Report<'a> {
             );
         }
         for series in &self.recurrence {
+            if let Some(note) = series.rule_note {
+                let _ = writeln!(text, "  recurrence {}: {note}", series.uid.unwrap_or("?"));
+            }
+            if let Some(other) = &series.other_reading {
+                let _ = writeln!(
+                    text,
+                    "  recurrence {}, the missing part expanded: {} instances, {} in the horizon, at most {} a day",
+                    series.uid.unwrap_or("?"),
+                    other.instances_total,
+                    other.instances_in_horizon,
+                    other.max_per_day
+                );
+            }
             if series.instances_total == 1 {
                 continue;
             }

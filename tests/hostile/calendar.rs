@@ -160,7 +160,11 @@ fn ten_thousand_vevents_stop_at_the_component_limit() {
     }
     calendar.push_str("END:VCALENDAR\r\n");
     let analysis = analyse(&calendar);
-    assert!(reasons(&analysis).contains(&Reason::Oversized), "{:?}", reasons(&analysis));
+    assert!(
+        reasons(&analysis).contains(&Reason::Oversized),
+        "{:?}",
+        reasons(&analysis)
+    );
 }
 
 #[test]
@@ -178,7 +182,11 @@ fn ten_thousand_vtimezones_stop_at_the_component_limit() {
          ORGANIZER:mailto:alice@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
     );
     let analysis = analyse(&calendar);
-    assert!(reasons(&analysis).contains(&Reason::Oversized), "{:?}", reasons(&analysis));
+    assert!(
+        reasons(&analysis).contains(&Reason::Oversized),
+        "{:?}",
+        reasons(&analysis)
+    );
 }
 
 #[test]
@@ -186,10 +194,12 @@ fn a_hundred_thousand_attendees_stop_at_the_property_limit() {
     let attendees: String = (0..100_000)
         .map(|n| format!("ATTENDEE:mailto:a{n}@example.org\r\n"))
         .collect();
-    let analysis = analyse(&event(&format!(
-        "DTSTART:20261121T090000Z\r\n{attendees}"
-    )));
-    assert!(reasons(&analysis).contains(&Reason::Oversized), "{:?}", reasons(&analysis));
+    let analysis = analyse(&event(&format!("DTSTART:20261121T090000Z\r\n{attendees}")));
+    assert!(
+        reasons(&analysis).contains(&Reason::Oversized),
+        "{:?}",
+        reasons(&analysis)
+    );
 }
 
 #[test]
@@ -203,7 +213,11 @@ fn a_hundred_thousand_rdate_values_on_one_line_are_counted_up_to_the_limit() {
         values.join(",")
     )));
     let detail = detail_of(&analysis, Reason::Oversized);
-    assert!(detail.contains("RDATE values"), "{:?}: {detail}", reasons(&analysis));
+    assert!(
+        detail.contains("RDATE values"),
+        "{:?}: {detail}",
+        reasons(&analysis)
+    );
 }
 
 #[test]
@@ -211,7 +225,12 @@ fn thousands_of_rrule_lines_in_one_component_cost_eight_rules() {
     // About 63 KB: each line stays inside every per-rule allowance, and
     // once they multiplied.
     let rules: String = (0..3000)
-        .map(|n| format!("RRULE:FREQ=MINUTELY;INTERVAL={};BYSETPOS=2,-1;BYHOUR=1,5\r\n", 7 + n))
+        .map(|n| {
+            format!(
+                "RRULE:FREQ=MINUTELY;INTERVAL={};BYSETPOS=2,-1;BYHOUR=1,5\r\n",
+                7 + n
+            )
+        })
         .collect();
     let analysis = analyse(&event(&format!("DTSTART:20261121T090000Z\r\n{rules}")));
     let detail = detail_of(&analysis, Reason::Oversized);
@@ -236,5 +255,9 @@ fn a_hundred_components_with_fifty_rules_share_one_budget() {
     }
     calendar.push_str("END:VCALENDAR\r\n");
     let analysis = analyse(&calendar);
-    assert!(reasons(&analysis).contains(&Reason::Oversized), "{:?}", reasons(&analysis));
+    assert!(
+        reasons(&analysis).contains(&Reason::Oversized),
+        "{:?}",
+        reasons(&analysis)
+    );
 }
