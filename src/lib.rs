@@ -70,8 +70,9 @@ pub use finding::Reason;
 pub use headers::authentication_results::{AuthenticationResults, Property, ResInfo};
 pub use script::{LexicalError, ScriptError, ScriptErrorKind};
 pub use validate::{
-    AuthResultsEntry, CalendarLookup, Config, ConfigBuilder, ConfigError, DirectoryLookup,
-    SchedulingRelays, ScoredFinding, StoredAttendee, MAX_CALENDAR_FILES, MAX_WEIGHT,
+    AuthResultsEntry, CalendarLookup, CalendarStore, Config, ConfigBuilder, ConfigError,
+    DirectoryLookup, ItemVersion, SchedulingRelays, ScoredFinding, StoreError, StoredAttendee,
+    StoredItem, MAX_CALENDAR_FILES, MAX_WEIGHT,
 };
 
 /// Stages measured on their own by the benchmarks (`cargo bench --features

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::lookup::CalendarLookup;
+use super::store::CalendarStore;
 use super::relays::{is_domain_name, SchedulingRelays};
 use crate::calendar::{CalendarLimits, TimeZoneDefinition};
 use crate::finding::Reason;
@@ -69,6 +70,11 @@ pub struct Config {
     /// The organizer's stored copies of events, for `party-crash` and the
     /// stored-copy side of `delegation-unverified`. Default none.
     pub lookup: Option<Arc<dyn CalendarLookup>>,
+    /// The user's calendars `processcalendar` writes to (RFC 9671). Set
+    /// through [`ConfigBuilder::store`], which also makes it the lookup the
+    /// validation reads stored copies from. Default none: the action then
+    /// does nothing (outcome `error`, the reason says there is no store).
+    pub store: Option<Arc<dyn CalendarStore>>,
     /// Days after the analysis time in which recurrence instances are
     /// counted. Default 365.
     pub horizon_days: u32,
@@ -100,6 +106,7 @@ impl Default for Config {
             flag_unauthenticated: false,
             scheduling_relays: SchedulingRelays::default(),
             lookup: None,
+            store: None,
             horizon_days: DEFAULT_HORIZON_DAYS,
             flood_instances: thresholds.flood_instances,
             flood_per_day: thresholds.flood_per_day,
@@ -121,6 +128,7 @@ impl fmt::Debug for Config {
             .field("flag_unauthenticated", &self.flag_unauthenticated)
             .field("scheduling_relays", &self.scheduling_relays)
             .field("lookup", &self.lookup.as_ref().map(|_| "CalendarLookup"))
+            .field("store", &self.store.as_ref().map(|_| "CalendarStore"))
             .field("horizon_days", &self.horizon_days)
             .field("flood_instances", &self.flood_instances)
             .field("flood_per_day", &self.flood_per_day)
@@ -306,6 +314,15 @@ impl ConfigBuilder {
     /// The organizer's stored copies of events.
     pub fn lookup(mut self, lookup: Arc<dyn CalendarLookup>) -> Self {
         self.config.lookup = Some(lookup);
+        self
+    }
+
+    /// The user's calendars, which `processcalendar` writes to and the
+    /// validation reads stored copies from (it replaces any `lookup`).
+    pub fn store(mut self, store: Arc<dyn CalendarStore>) -> Self {
+        let lookup: Arc<dyn CalendarLookup> = store.clone();
+        self.config.lookup = Some(lookup);
+        self.config.store = Some(store);
         self
     }
 

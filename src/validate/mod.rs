@@ -77,6 +77,7 @@ mod recurrence;
 mod relays;
 mod score;
 mod sender;
+mod store;
 mod structure;
 #[cfg(test)]
 mod tests;
@@ -91,6 +92,7 @@ pub use lookup::{CalendarLookup, DirectoryLookup, StoredAttendee, MAX_CALENDAR_F
 pub use recurrence::SeriesProfile;
 pub use relays::SchedulingRelays;
 pub use score::{is_suspicious, score, ScoredFinding};
+pub use store::{CalendarStore, ItemVersion, StoreError, StoredItem};
 
 use crate::calendar::{CalAddress, CalendarObject};
 use crate::finding::{Finding, Reason};
