@@ -311,6 +311,17 @@ impl RuleCounter {
         };
         let has_set_pos = !plan.set_positions.is_empty();
         match plan.freq {
+            Frequency::Yearly if plan.iso_week_periods => {
+                // Week-numbering years as periods: the calendar year holds
+                // the days of its own numbering year when that is a period,
+                // and the straddling weeks of the neighbours that are.
+                let parts = plan::WeekYears {
+                    own: phase == 0,
+                    previous: phase == 1 % n,
+                    next: (phase + 1) % n == 0,
+                };
+                Ok(days(plan.calendar_mask_with(year, parts)))
+            }
             Frequency::Yearly => {
                 if phase != 0 {
                     Ok(days(plan::EMPTY_MASK))
@@ -535,7 +546,10 @@ impl RuleCounter {
     }
 
     fn year_count(&self, year: i64) -> Result<u128, Oversized> {
-        if self.plan.freq == Frequency::Yearly && self.phase_of_year(year) != 0 {
+        if self.plan.freq == Frequency::Yearly
+            && !self.plan.iso_week_periods
+            && self.phase_of_year(year) != 0
+        {
             return Ok(0);
         }
         let data = self.year(year)?;

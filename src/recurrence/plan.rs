@@ -235,6 +235,28 @@ pub(crate) struct Plan {
     pub set_positions: Vec<i32>,
     /// DTSTART as local seconds since 1970-01-01T00:00:00.
     pub start: i64,
+    /// YEARLY with BYWEEKNO and an INTERVAL: the periods are week-numbering
+    /// years (a week straddling New Year belongs to the year it is numbered
+    /// in, libical's reading) rather than calendar years (python-dateutil's).
+    pub iso_week_periods: bool,
+}
+
+/// Which week-numbering years a calendar year's week numbers are taken from:
+/// its own, the previous one's last week at its start, the next one's week 1
+/// at its end.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WeekYears {
+    pub own: bool,
+    pub previous: bool,
+    pub next: bool,
+}
+
+impl WeekYears {
+    const ALL: WeekYears = WeekYears {
+        own: true,
+        previous: true,
+        next: true,
+    };
 }
 
 /// Largest INTERVAL the arithmetic uses.
@@ -361,6 +383,7 @@ impl Plan {
                 set.into_iter().collect()
             },
             start,
+            iso_week_periods: false,
         }
     }
 
@@ -369,6 +392,11 @@ impl Plan {
     /// selection. Depends only on the year's type: weekday of 1 January,
     /// leap year, previous year leap (for the week numbering).
     pub(crate) fn calendar_mask(&self, year: i64) -> DayMask {
+        self.calendar_mask_with(year, WeekYears::ALL)
+    }
+
+    /// [`Plan::calendar_mask`] with BYWEEKNO taken from some week-numbering years only.
+    pub(crate) fn calendar_mask_with(&self, year: i64, week_years: WeekYears) -> DayMask {
         let length = civil::year_length(year);
         let jan1 = civil::year_start(year);
         let first_weekday = civil::weekday(jan1);
@@ -446,7 +474,7 @@ impl Plan {
             mask = mask_and(&mask, &days);
         }
         if !self.week_numbers.is_empty() {
-            let weeks = self.week_number_mask(year, length, first_weekday);
+            let weeks = self.week_number_mask(year, length, first_weekday, week_years);
             mask = mask_and(&mask, &weeks);
         }
         mask
@@ -489,7 +517,13 @@ impl Plan {
 
     /// Week numbering as python-dateutil and libical do it: week 1 is the
     /// first week (starting on WKST) with at least four days in the year.
-    fn week_number_mask(&self, year: i64, length: i64, first_weekday: u32) -> DayMask {
+    fn week_number_mask(
+        &self,
+        year: i64,
+        length: i64,
+        first_weekday: u32,
+        week_years: WeekYears,
+    ) -> DayMask {
         let wkst = i64::from(self.week_start);
         let fw = i64::from(first_weekday);
         let (weeks, week1, shift) = week_layout(length, fw, wkst);
@@ -501,7 +535,7 @@ impl Plan {
                 mask_set(mask, d);
             }
         };
-        for &n in &self.week_numbers {
+        for &n in self.week_numbers.iter().filter(|_| week_years.own) {
             let n = if n < 0 {
                 i64::from(n) + weeks + 1
             } else {
@@ -517,13 +551,13 @@ impl Plan {
             };
             mark_week(&mut mask, start);
         }
-        if self.week_numbers.contains(&1) {
+        if week_years.next && self.week_numbers.contains(&1) {
             let start = week1 + weeks * 7 - shift;
             if start < length {
                 mark_week(&mut mask, start);
             }
         }
-        if week1 > 0 {
+        if week_years.previous && week1 > 0 {
             let previous_weeks = if self.week_numbers.contains(&-1) {
                 -1
             } else {

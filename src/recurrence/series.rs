@@ -107,7 +107,9 @@ pub struct RecurrenceProfile {
 /// part out (YEARLY with BYWEEKNO and no BYDAY, YEARLY with BYMONTHDAY and
 /// no BYMONTH) expanded over every value of that part, as python-dateutil
 /// does, instead of taking it from DTSTART as RFC 5545 3.3.10 says and
-/// libical and sabre/vobject do.
+/// libical and sabre/vobject do; and YEARLY BYWEEKNO rules with an
+/// INTERVAL counted over calendar years (python-dateutil) instead of the
+/// week-numbering years the weeks are numbered in (libical).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OtherReading {
     /// Instance count under that reading.
@@ -637,8 +639,9 @@ enum Reading {
     Expanded,
 }
 
-/// The rule as `reading` reads it, and whether the readings differ for it.
-fn read_rule(mut recur: Recur, start: i64, reading: Reading) -> (Recur, bool) {
+/// The rule as `reading` reads it, whether the readings differ for it, and
+/// whether its periods are week-numbering years (see [`Plan`]).
+fn read_rule(mut recur: Recur, start: i64, reading: Reading) -> (Recur, bool, bool) {
     let weekno_without_day = recur.freq == Frequency::Yearly
         && !recur.by_week_no.is_empty()
         && recur.by_day.is_empty()
@@ -651,7 +654,15 @@ fn read_rule(mut recur: Recur, start: i64, reading: Reading) -> (Recur, bool) {
         && recur.by_week_no.is_empty()
         && recur.by_year_day.is_empty()
         && recur.by_day.is_empty();
-    let ambiguous = weekno_without_day || monthday_without_month;
+    // Which year a week straddling New Year belongs to only matters when
+    // some years are skipped; BYYEARDAY and BYSETPOS count within the
+    // calendar year, so such rules keep calendar years.
+    let straddling_weeks = recur.freq == Frequency::Yearly
+        && !recur.by_week_no.is_empty()
+        && recur.interval > 1
+        && recur.by_year_day.is_empty()
+        && recur.by_set_pos.is_empty();
+    let ambiguous = weekno_without_day || monthday_without_month || straddling_weeks;
     if reading == Reading::FromStart {
         let day = start.div_euclid(SECONDS_PER_DAY);
         if weekno_without_day {
@@ -664,7 +675,11 @@ fn read_rule(mut recur: Recur, start: i64, reading: Reading) -> (Recur, bool) {
             recur.by_month.push(super::civil::civil_from_days(day).1);
         }
     }
-    (recur, ambiguous)
+    (
+        recur,
+        ambiguous,
+        straddling_weeks && reading == Reading::FromStart,
+    )
 }
 
 fn weekday_of(day: i64) -> Weekday {
@@ -834,11 +849,11 @@ fn evaluate_inner(
                 quoted(text)
             )));
         }
-        let (recur, differs) = read_rule(recur, start, reading);
+        let (recur, differs, iso_week_periods) = read_rule(recur, start, reading);
         if differs {
             ambiguous = true;
             rule_notes.push(format!(
-                "RRULE \"{}\" leaves out a part that implementations fill differently: counted with DTSTART's (RFC 5545 3.3.10), as libical does",
+                "RRULE \"{}\" is read differently by implementations: counted as RFC 5545 3.3.10 reads it (a part the rule leaves out is DTSTART's, a week belongs to the year it is numbered in), as libical does",
                 quoted(text)
             ));
         }
@@ -846,7 +861,9 @@ fn evaluate_inner(
         if read.contains(&recur) {
             continue;
         }
-        let engine = RuleCounter::new(Plan::new(&recur, start), budget);
+        let mut plan = Plan::new(&recur, start);
+        plan.iso_week_periods = iso_week_periods;
+        let engine = RuleCounter::new(plan, budget);
         let base = engine.count_before(start)?;
         let starts_here = engine.count_before(start + 1)? > base;
         let empty = engine.select(base)?.is_none();

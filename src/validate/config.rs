@@ -13,8 +13,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::lookup::CalendarLookup;
-use super::store::CalendarStore;
 use super::relays::{is_domain_name, SchedulingRelays};
+use super::store::CalendarStore;
 use crate::calendar::{CalendarLimits, TimeZoneDefinition};
 use crate::finding::Reason;
 use crate::recurrence::{EvalOptions, RecurrenceThresholds, DEFAULT_HORIZON_DAYS};

@@ -191,11 +191,14 @@ struct Expansion {
 }
 
 /// Instance-by-instance RFC 5545 expansion up to `scan_end`.
+/// `iso_weeks`: a YEARLY BYWEEKNO rule's periods are week-numbering years
+/// (a straddling week belongs to the year it is numbered in).
 fn expand(
     rule: &Recur,
     dtstart: NaiveDateTime,
     until: Option<NaiveDateTime>,
     scan_end: NaiveDateTime,
+    iso_weeks: bool,
 ) -> Expansion {
     let n = rule.interval as i64;
     let (h0, m0, s0) = (dtstart.hour(), dtstart.minute(), dtstart.second());
@@ -235,6 +238,27 @@ fn expand(
     let mut complete = false;
     loop {
         let (period_start, candidates): (NaiveDateTime, Vec<NaiveDateTime>) = match rule.freq {
+            Frequency::Yearly if iso_weeks => {
+                let year = start_date.year() + (k * n) as i32;
+                let wkst = i64::from(rule.week_start.index());
+                let (first, next) = (week1_start(year, wkst), week1_start(year + 1, wkst));
+                let weeks = weeks_in(year, wkst);
+                let mut other_parts = rule.clone();
+                other_parts.by_week_no.clear();
+                let days: Vec<NaiveDate> = (0..(next - first).num_days())
+                    .map(|d| first + Duration::days(d))
+                    .filter(|&day| {
+                        let number = (day - first).num_days() / 7 + 1;
+                        rule.by_week_no
+                            .iter()
+                            .any(|&w| i64::from(w) == number || i64::from(w) == number - weeks - 1)
+                    })
+                    .collect();
+                (
+                    first.and_hms_opt(0, 0, 0).unwrap(),
+                    day_candidates(&other_parts, &days, &times, dtstart),
+                )
+            }
             Frequency::Yearly => {
                 let year = start_date.year() + (k * n) as i32;
                 let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
@@ -584,9 +608,14 @@ fn evaluator_agrees_with_instance_by_instance_expansion() {
         if ambiguous_monthday {
             rfc_rule.by_month = vec![dtstart.month()];
         }
-        let reference = expand(&rfc_rule, dtstart, until, scan_end);
-        let expanded = (ambiguous_weekno || ambiguous_monthday)
-            .then(|| expand(&rule, dtstart, until, scan_end));
+        let straddling = yearly
+            && !rule.by_week_no.is_empty()
+            && rule.interval > 1
+            && rule.by_year_day.is_empty()
+            && rule.by_set_pos.is_empty();
+        let reference = expand(&rfc_rule, dtstart, until, scan_end, straddling);
+        let expanded = (ambiguous_weekno || ambiguous_monthday || straddling)
+            .then(|| expand(&rule, dtstart, until, scan_end, false));
         // Windows inside the scanned span.
         let now = dtstart
             + Duration::seconds(rng.gen_range(-span.num_seconds() / 4..span.num_seconds() / 2));

@@ -400,3 +400,24 @@ fn series_of_one_object_share_one_budget() {
     assert!(starved.profile.is_none());
     assert!(reasons(&starved).contains(&Reason::Oversized));
 }
+
+#[test]
+fn a_week_straddling_new_year_belongs_to_the_year_it_is_numbered_in() {
+    // Week 1 of 2026 starts on Monday 29 December 2025. Every other year's
+    // week 1: under RFC 5545's week numbering those days are 2026's (a
+    // skipped year), so 2025 has 1-5 January only; counted over calendar
+    // years (python-dateutil) 2025 also has 29-31 December.
+    let evaluation = SeriesCase::new(
+        value("20250101T090000Z", None),
+        at("2025-01-01T00:00:00Z"),
+        Duration::days(365),
+    )
+    .rule("FREQ=YEARLY;INTERVAL=2;BYWEEKNO=1;BYDAY=MO,TU,WE,TH,FR,SA,SU")
+    .evaluate();
+    let p = profile(&evaluation);
+    assert_eq!(p.instances_in_horizon, 5);
+    assert_eq!(
+        p.other_reading.as_ref().map(|o| o.instances_in_horizon),
+        Some(8)
+    );
+}
