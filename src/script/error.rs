@@ -2,6 +2,8 @@
 
 use sieve::compiler::CompileError;
 
+pub use super::regex_guard::RegexRefusal;
+
 /// A script the front-end or sieve-rs refused, with the 1-based line and
 /// column (in bytes) of the offending token in the author's own script.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +137,10 @@ pub enum ScriptErrorKind {
     /// does not end where RFC 5228 does; lowering around it is unsafe.
     #[error("a quoted string ending in \\\\ is read differently by sieve-rs; write the backslash another way (for example with ${{hex:5c}} and require \"encoded-character\")")]
     AmbiguousString,
+    /// A `:regex` key whose compilation sieve-rs could not bound
+    /// (`regex_guard.rs`).
+    #[error("{0}")]
+    Regex(RegexRefusal),
     /// The front-end could not follow nesting this deep.
     #[error("tests or blocks nested too deeply")]
     TooDeep,

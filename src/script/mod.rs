@@ -40,13 +40,16 @@ mod lower;
 #[cfg(test)]
 mod lowering_tests;
 mod position;
+mod regex_guard;
+#[cfg(test)]
+mod regex_guard_tests;
 mod reserved;
 mod syntax;
 
 use sieve::compiler::{CompileError, ErrorType};
 use sieve::{Compiler, Sieve};
 
-pub use error::{LexicalError, ScriptError, ScriptErrorKind};
+pub use error::{LexicalError, RegexRefusal, ScriptError, ScriptErrorKind};
 pub use item::{Item, ItemSet};
 pub use position::normalize_sieve_position;
 pub use reserved::ReservedNames;
@@ -124,7 +127,7 @@ impl PreparedScript {
 /// Front-end alone: check and lower `source`, without sieve-rs.
 #[cfg(test)]
 pub fn prepare(source: &str) -> Result<PreparedScript, ScriptError> {
-    let lowering = front_end(source)?;
+    let lowering = front_end(source).map_err(|refusal| refusal.error)?;
     let items = lowering
         .as_ref()
         .map_or_else(ItemSet::default, |(_, items)| *items);
@@ -160,11 +163,14 @@ pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, Scrip
             }),
             Err(error) => Err(sieve_error(source, Some(&lowering), error)),
         },
-        // Naming the reserved items is refused whatever else is wrong.
-        Err(front_end_error) if matches!(front_end_error.kind, ScriptErrorKind::ReservedName) => {
-            Err(front_end_error)
-        }
-        Err(front_end_error) => match compiler.compile(source.as_bytes()) {
+        Err(Refusal {
+            error,
+            sieve_may_see: false,
+        }) => Err(error),
+        Err(Refusal {
+            error: front_end_error,
+            sieve_may_see: true,
+        }) => match compiler.compile(source.as_bytes()) {
             Ok(_) => Err(front_end_error),
             Err(error) => {
                 let plain = sieve_error(source, None, error);
@@ -244,40 +250,102 @@ fn find_command(text: &str, from: usize, name: &str) -> Option<usize> {
     None
 }
 
+/// The front-end's refusal of a script, and whether plain sieve-rs may
+/// still compile the author's text to report its own error when it finds
+/// one first.
+struct Refusal {
+    error: ScriptError,
+    /// False for a script naming the reserved items (refused whatever else
+    /// is wrong), and for one whose `:regex` keys were not all checked:
+    /// compiling it would compile them.
+    sieve_may_see: bool,
+}
+
+impl Refusal {
+    fn final_(error: ScriptError) -> Refusal {
+        Refusal {
+            error,
+            sieve_may_see: false,
+        }
+    }
+
+    fn open(error: ScriptError) -> Refusal {
+        Refusal {
+            error,
+            sieve_may_see: true,
+        }
+    }
+}
+
 /// Checks and lowers a script: `None` when it has no `imip` test and goes to
 /// sieve-rs unchanged.
-fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, ScriptError> {
+fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, Refusal> {
     if let Some(offset) = reserved::find_reserved_stem(source) {
-        return Err(error_at(source, offset, ScriptErrorKind::ReservedName));
+        return Err(Refusal::final_(error_at(
+            source,
+            offset,
+            ScriptErrorKind::ReservedName,
+        )));
     }
-    if !mentions_imip(source) {
+    let has_imip = mentions_imip(source);
+    let has_regex = regex_guard::mentions_regex(source);
+    if !has_imip && !has_regex {
         return Ok(None);
     }
-    let tokens = lexer::tokenize(source)
-        .map_err(|(offset, error)| error_at(source, offset, ScriptErrorKind::Lexical(error)))?;
-    let findings = syntax::walk(source, &tokens)?;
+    // Until every `:regex` key has been checked, sieve-rs must not see the
+    // text at all.
+    let unchecked = |error: ScriptError| Refusal {
+        error,
+        sieve_may_see: !has_regex,
+    };
+    let tokens = lexer::tokenize(source).map_err(|(offset, error)| {
+        unchecked(error_at(source, offset, ScriptErrorKind::Lexical(error)))
+    })?;
+    if has_regex {
+        // Where sieve-rs 0.7.3 ends such a string is not where the lexer
+        // does, so the keys it compiles could be other strings.
+        if let Some(token) = tokens
+            .iter()
+            .find(|token| ends_in_escaped_backslash(source, token))
+        {
+            return Err(Refusal::final_(error_at(
+                source,
+                token.span.start,
+                ScriptErrorKind::AmbiguousString,
+            )));
+        }
+        if let Some(variable) =
+            regex_guard::check_regex_keys(source, &tokens).map_err(Refusal::final_)?
+        {
+            return Err(Refusal::open(variable));
+        }
+    }
+    if !has_imip {
+        return Ok(None);
+    }
+    let findings = syntax::walk(source, &tokens).map_err(Refusal::open)?;
     if findings.tests.is_empty() {
         return Ok(None);
     }
     if let Some(offset) = findings.environment_without_require {
-        return Err(error_at(
+        return Err(Refusal::open(error_at(
             source,
             offset,
             ScriptErrorKind::UndeclaredCapability {
                 tag: "environment".to_owned(),
                 capability: "environment",
             },
-        ));
+        )));
     }
     if let Some(token) = tokens
         .iter()
         .find(|token| ends_in_escaped_backslash(source, token))
     {
-        return Err(error_at(
+        return Err(Refusal::open(error_at(
             source,
             token.span.start,
             ScriptErrorKind::AmbiguousString,
-        ));
+        )));
     }
     let items = findings.tests.iter().map(|test| test.item).collect();
     let lowering = lower::lower(source, &findings.tests, ReservedNames::global());
