@@ -141,6 +141,21 @@ pub enum ScriptErrorKind {
     /// (`regex_guard.rs`).
     #[error("{0}")]
     Regex(RegexRefusal),
+    /// A NUL byte: RFC 5228 allows none anywhere in a script. sieve-rs
+    /// would keep it in a string, and a folder name, address or reason
+    /// cut short at a NUL by whatever stores or sends it is not what the
+    /// author wrote.
+    #[error("a NUL byte: RFC 5228 allows none anywhere in a script")]
+    NulByte,
+    /// The lowered script is past sieve-rs's script size limit although
+    /// the author's text is not: the `imip` tests take the room.
+    #[error("the imip tests are lowered to {lowered_bytes} bytes of Sieve, past sieve-rs's limit of {limit} bytes for a script (a keyed imip test becomes one environment test per value slot and key); use fewer imip tests or fewer keys")]
+    LoweredTooLarge {
+        /// The size of the lowered script.
+        lowered_bytes: usize,
+        /// sieve-rs's limit.
+        limit: usize,
+    },
     /// The front-end could not follow nesting this deep.
     #[error("tests or blocks nested too deeply")]
     TooDeep,

@@ -19,10 +19,16 @@
 //!   `environment` test the author wrote without requiring it;
 //! - `imip` needs `require "imip"` in an enclosing block (sieve-rs scopes
 //!   `require` to its block; `ihave` is not consulted);
-//! - in a script with `imip` tests, a quoted string ending in an escaped
-//!   backslash is refused, because sieve-rs 0.7.3 does not end it there;
+//! - in a script with `imip` tests or `:regex`, a quoted string ending in
+//!   an escaped backslash is refused, because sieve-rs 0.7.3 does not end
+//!   it there;
 //! - any spelling of the reserved stem (`reserved.rs`) is refused in every
-//!   script.
+//!   script;
+//! - every script is refused if it holds a NUL byte (RFC 5228 allows none),
+//!   and every `:regex` key is checked before sieve-rs compiles it
+//!   (`regex_guard.rs`);
+//! - a script whose lowering passes sieve-rs's 1 MiB limit is refused with
+//!   a message saying so.
 //!
 //! (The test `module_example` in `compile_error_tests.rs` compiles a
 //! script and shows an error position.)
@@ -56,6 +62,10 @@ pub use reserved::ReservedNames;
 
 use lower::Lowering;
 use position::{author_position, sieve_offset};
+
+/// sieve-rs 0.7.3's default limit on the size of a script
+/// (`Compiler::new()`, which the engine uses).
+const SIEVE_MAX_SCRIPT_BYTES: usize = 1024 * 1024;
 
 /// A script compiled through the front-end and sieve-rs.
 pub struct CompiledParts {
@@ -161,6 +171,20 @@ pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, Scrip
                 items,
                 lowered: true,
             }),
+            Err(error)
+                if matches!(error.error_type(), ErrorType::ScriptTooLong)
+                    && lowering.text.len() > SIEVE_MAX_SCRIPT_BYTES
+                    && source.len() <= SIEVE_MAX_SCRIPT_BYTES =>
+            {
+                Err(ScriptError {
+                    line: 1,
+                    column: 1,
+                    kind: ScriptErrorKind::LoweredTooLarge {
+                        lowered_bytes: lowering.text.len(),
+                        limit: SIEVE_MAX_SCRIPT_BYTES,
+                    },
+                })
+            }
             Err(error) => Err(sieve_error(source, Some(&lowering), error)),
         },
         Err(Refusal {
@@ -255,9 +279,9 @@ fn find_command(text: &str, from: usize, name: &str) -> Option<usize> {
 /// one first.
 struct Refusal {
     error: ScriptError,
-    /// False for a script naming the reserved items (refused whatever else
-    /// is wrong), and for one whose `:regex` keys were not all checked:
-    /// compiling it would compile them.
+    /// False for a script naming the reserved items or holding a NUL byte
+    /// (refused whatever else is wrong), and for one whose `:regex` keys
+    /// were not all checked: compiling it would compile them.
     sieve_may_see: bool,
 }
 
@@ -280,6 +304,13 @@ impl Refusal {
 /// Checks and lowers a script: `None` when it has no `imip` test and goes to
 /// sieve-rs unchanged.
 fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, Refusal> {
+    if let Some(offset) = memchr::memchr(0, source.as_bytes()) {
+        return Err(Refusal::final_(error_at(
+            source,
+            offset,
+            ScriptErrorKind::NulByte,
+        )));
+    }
     if let Some(offset) = reserved::find_reserved_stem(source) {
         return Err(Refusal::final_(error_at(
             source,
