@@ -472,7 +472,15 @@ fn pattern_nfa_bytes(pattern: &str) -> Result<usize, RegexRefusal> {
                 limit: MAX_PATTERN_NFA_BYTES,
             },
             None => RegexRefusal::Unchecked {
-                reason: error.to_string(),
+                reason: std::error::Error::source(&error).map_or_else(
+                    || error.to_string(),
+                    |source| {
+                        // regex-syntax's message spans lines (the pattern, a
+                        // caret, the error); its last line says what is wrong.
+                        let text = source.to_string();
+                        text.lines().last().unwrap_or_default().trim().to_owned()
+                    },
+                ),
             },
         })?;
     Ok(nfa.memory_usage())
@@ -658,5 +666,18 @@ mod tests {
             check_key("${1}(a|(?P>0)(?P>0))", &mut budget),
             Err(RegexRefusal::Construct { .. })
         ));
+    }
+
+    #[test]
+    fn a_pattern_the_regex_crate_reads_otherwise_is_not_vouched_for() {
+        // fancy-regex takes the class range `\d-z`; the regex crate's parser
+        // does not, so the key cannot be sized and is refused.
+        let mut budget = ScriptBudget::default();
+        match check_key("[\\d-z]", &mut budget) {
+            Err(RegexRefusal::Unchecked { reason }) => {
+                assert!(!reason.is_empty() && !reason.contains('\n'), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

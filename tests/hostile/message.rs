@@ -12,8 +12,10 @@ use crate::support::*;
 
 /// A multipart/mixed message with `body` between its header and the end.
 fn multipart(boundary: &str, body: &str) -> Vec<u8> {
-    format!("{ENVELOPE_HEADERS}Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n{body}")
-        .into_bytes()
+    format!(
+        "{ENVELOPE_HEADERS}Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n{body}"
+    )
+    .into_bytes()
 }
 
 fn calendar_part(boundary: &str) -> String {
@@ -117,11 +119,13 @@ fn a_50_mb_base64_calendar_is_reported_oversized_not_truncated() {
     // (The slowest case in a debug build, about 2 s: mail-parser decodes
     // the 50 MB and the METHOD is found by a line scan of 37 MB.)
     let calendar = request_calendar();
-    let (head, tail) = calendar
-        .split_at(calendar.find("BEGIN:VEVENT").expect("a VEVENT"));
+    let (head, tail) = calendar.split_at(calendar.find("BEGIN:VEVENT").expect("a VEVENT"));
     // The head is padded to whole base64 quanta so that the 57-byte
     // padding lines encode to the same 76 characters each time.
-    let mut head = head.replace("PRODID:-//Example//Hostile//EN", "PRODID:-//Example//Hostile//EN/");
+    let mut head = head.replace(
+        "PRODID:-//Example//Hostile//EN",
+        "PRODID:-//Example//Hostile//EN/",
+    );
     while head.len() % 3 != 0 {
         head = head.replace("EN/", "EN//");
     }
@@ -147,7 +151,9 @@ fn a_50_mb_base64_calendar_is_reported_oversized_not_truncated() {
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].reason, Reason::Oversized);
     assert!(
-        findings[0].detail.contains("over the limit of 1048576 bytes"),
+        findings[0]
+            .detail
+            .contains("over the limit of 1048576 bytes"),
         "{}",
         findings[0].detail
     );
@@ -164,7 +170,9 @@ fn invalid_utf8_and_mixed_charsets_in_every_field_end_in_findings() {
     message.extend_from_slice(b"iMIP-Content-ID: <\xff\xfe@example.com>\r\n");
     message.extend_from_slice(b"MIME-Version: 1.0\r\n");
     message.extend_from_slice(b"Content-Type: multipart/mixed; boundary=\"b\xff\"\r\n\r\n");
-    message.extend_from_slice(b"--b\xff\r\nContent-Type: text/plain; charset=\"utf-7\"\r\n\r\n+AGEAYgBj-\xff\r\n");
+    message.extend_from_slice(
+        b"--b\xff\r\nContent-Type: text/plain; charset=\"utf-7\"\r\n\r\n+AGEAYgBj-\xff\r\n",
+    );
     message.extend_from_slice(
         b"--b\xff\r\nContent-Type: text/calendar; method=REQ\xffUEST; charset=iso-2022-jp\r\n\
           iMIP-Content-ID: <\xff\xfe@example.com>\r\n\r\n",
@@ -270,7 +278,11 @@ fn a_message_that_is_only_a_header() {
         .expect("a valid envelope");
     assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
     assert!(!analysis_of(&outcome).is_imip());
-    assert!(matches!(&outcome.actions[..], [Action::Keep { .. }]), "{:?}", outcome.actions);
+    assert!(
+        matches!(&outcome.actions[..], [Action::Keep { .. }]),
+        "{:?}",
+        outcome.actions
+    );
 
     // Bytes with no header field at all are no mail: a clear failure, kept.
     let outcome = run_every_item(b"\x00\x01 not a header");

@@ -37,7 +37,8 @@ fn the_subroutine_bomb_is_refused_at_upload() {
     assert_eq!((error.line, error.column), (1, 38));
 
     // What a ManageSieve front would run on an upload.
-    let path = std::env::temp_dir().join(format!("sieve-imip-hostile-{}.sieve", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("sieve-imip-hostile-{}.sieve", std::process::id()));
     std::fs::write(&path, SUBROUTINE_BOMB).expect("a temporary file");
     let output = sieve_imip(&["check", path.to_str().expect("a UTF-8 path")]);
     let _ = std::fs::remove_file(&path);
@@ -61,7 +62,10 @@ fn large_class_repetitions_are_refused() {
     );
     let error = refusal(&engine(), &source);
     assert!(
-        matches!(error.kind, ScriptErrorKind::Regex(RegexRefusal::TooLarge { .. })),
+        matches!(
+            error.kind,
+            ScriptErrorKind::Regex(RegexRefusal::TooLarge { .. })
+        ),
         "{error}"
     );
     assert_eq!((error.line, error.column), (2, 29));
@@ -115,7 +119,10 @@ fn patterns_built_from_variables_are_refused_in_every_test() {
         );
         let error = refusal(&engine, &source);
         assert!(
-            matches!(error.kind, ScriptErrorKind::Regex(RegexRefusal::Variable { .. })),
+            matches!(
+                error.kind,
+                ScriptErrorKind::Regex(RegexRefusal::Variable { .. })
+            ),
             "{test}: {error}"
         );
         assert_eq!(error.line, 3, "{test}: {error}");
@@ -135,7 +142,10 @@ fn encoded_characters_do_not_smuggle_a_construct() {
 if header :regex "s" "${hex:28}a|(?P>0)(?P>0)(?P>0))" { keep; }"#;
     let error = refusal(&engine(), source);
     assert!(
-        matches!(error.kind, ScriptErrorKind::Regex(RegexRefusal::Construct { .. })),
+        matches!(
+            error.kind,
+            ScriptErrorKind::Regex(RegexRefusal::Construct { .. })
+        ),
         "{error}"
     );
     assert_eq!((error.line, error.column), (2, 22));
