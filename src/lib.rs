@@ -68,7 +68,7 @@ pub use engine::{
 };
 pub use finding::Reason;
 pub use headers::authentication_results::{AuthenticationResults, Property, ResInfo};
-pub use script::{LexicalError, ScriptError, ScriptErrorKind};
+pub use script::{LexicalError, RegexRefusal, ScriptError, ScriptErrorKind};
 pub use validate::{
     AuthResultsEntry, CalendarLookup, CalendarStore, Config, ConfigBuilder, ConfigError,
     DirectoryLookup, ItemVersion, SchedulingRelays, ScoredFinding, StoreError, StoredAttendee,

@@ -358,6 +358,44 @@ fn key_list_too_long_to_lower() {
     assert!(script::compile(&Compiler::new(), &source).is_ok());
 }
 
+#[test]
+fn nul_bytes_are_refused_in_every_script() {
+    // sieve-rs keeps a NUL in a string; RFC 5228 allows none anywhere.
+    for source in [
+        "require \"fileinto\";\nfileinto \"a\u{0}b\";",
+        "require [\"imip\", \"fileinto\"];\nif imip :present { fileinto \"a\u{0}b\"; }",
+        "require \"fileinto\";\n# \u{0}\nfileinto \"x\";",
+    ] {
+        let error = error_of(source);
+        assert!(matches!(error.kind, ScriptErrorKind::NulByte), "{error}");
+        let nul = source.find('\u{0}').unwrap_or_default();
+        let line = 1 + source[..nul].matches('\n').count();
+        let column = nul - source[..nul].rfind('\n').unwrap_or_default();
+        assert_eq!((error.line, error.column), (line, column), "{source:?}");
+    }
+}
+
+#[test]
+fn lowering_past_sieve_rs_size_limit_says_so() {
+    // Each `:reason` test becomes 13 environment tests: 10,000 of them
+    // are some 290 KB as written and far over 1 MiB lowered.
+    let mut source = String::from("require [\"imip\", \"fileinto\"];\n");
+    for n in 0..10_000 {
+        source.push_str(&format!("if imip :reason \"x\" {{ fileinto \"f{n}\"; }}\n"));
+    }
+    let error = error_of(&source);
+    assert!(
+        matches!(
+            error.kind,
+            ScriptErrorKind::LoweredTooLarge {
+                limit: 1_048_576,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
 /// The example of the module documentation.
 #[test]
 fn module_example() -> Result<(), Box<dyn std::error::Error>> {

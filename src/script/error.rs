@@ -2,6 +2,8 @@
 
 use sieve::compiler::CompileError;
 
+pub use super::regex_guard::RegexRefusal;
+
 /// A script the front-end or sieve-rs refused, with the 1-based line and
 /// column (in bytes) of the offending token in the author's own script.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +137,25 @@ pub enum ScriptErrorKind {
     /// does not end where RFC 5228 does; lowering around it is unsafe.
     #[error("a quoted string ending in \\\\ is read differently by sieve-rs; write the backslash another way (for example with ${{hex:5c}} and require \"encoded-character\")")]
     AmbiguousString,
+    /// A `:regex` key whose compilation sieve-rs could not bound
+    /// (`regex_guard.rs`).
+    #[error("{0}")]
+    Regex(RegexRefusal),
+    /// A NUL byte: RFC 5228 allows none anywhere in a script. sieve-rs
+    /// would keep it in a string, and a folder name, address or reason
+    /// cut short at a NUL by whatever stores or sends it is not what the
+    /// author wrote.
+    #[error("a NUL byte: RFC 5228 allows none anywhere in a script")]
+    NulByte,
+    /// The lowered script is past sieve-rs's script size limit although
+    /// the author's text is not: the `imip` tests take the room.
+    #[error("the imip tests are lowered to {lowered_bytes} bytes of Sieve, past sieve-rs's limit of {limit} bytes for a script (a keyed imip test becomes one environment test per value slot and key); use fewer imip tests or fewer keys")]
+    LoweredTooLarge {
+        /// The size of the lowered script.
+        lowered_bytes: usize,
+        /// sieve-rs's limit.
+        limit: usize,
+    },
     /// The front-end could not follow nesting this deep.
     #[error("tests or blocks nested too deeply")]
     TooDeep,

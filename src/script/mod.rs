@@ -19,10 +19,16 @@
 //!   `environment` test the author wrote without requiring it;
 //! - `imip` needs `require "imip"` in an enclosing block (sieve-rs scopes
 //!   `require` to its block; `ihave` is not consulted);
-//! - in a script with `imip` tests, a quoted string ending in an escaped
-//!   backslash is refused, because sieve-rs 0.7.3 does not end it there;
+//! - in a script with `imip` tests or `:regex`, a quoted string ending in
+//!   an escaped backslash is refused, because sieve-rs 0.7.3 does not end
+//!   it there;
 //! - any spelling of the reserved stem (`reserved.rs`) is refused in every
-//!   script.
+//!   script;
+//! - every script is refused if it holds a NUL byte (RFC 5228 allows none),
+//!   and every `:regex` key is checked before sieve-rs compiles it
+//!   (`regex_guard.rs`);
+//! - a script whose lowering passes sieve-rs's 1 MiB limit is refused with
+//!   a message saying so.
 //!
 //! (The test `module_example` in `compile_error_tests.rs` compiles a
 //! script and shows an error position.)
@@ -40,19 +46,26 @@ mod lower;
 #[cfg(test)]
 mod lowering_tests;
 mod position;
+mod regex_guard;
+#[cfg(test)]
+mod regex_guard_tests;
 mod reserved;
 mod syntax;
 
 use sieve::compiler::{CompileError, ErrorType};
 use sieve::{Compiler, Sieve};
 
-pub use error::{LexicalError, ScriptError, ScriptErrorKind};
+pub use error::{LexicalError, RegexRefusal, ScriptError, ScriptErrorKind};
 pub use item::{Item, ItemSet};
 pub use position::normalize_sieve_position;
 pub use reserved::ReservedNames;
 
 use lower::Lowering;
 use position::{author_position, sieve_offset};
+
+/// sieve-rs 0.7.3's default limit on the size of a script
+/// (`Compiler::new()`, which the engine uses).
+const SIEVE_MAX_SCRIPT_BYTES: usize = 1024 * 1024;
 
 /// A script compiled through the front-end and sieve-rs.
 pub struct CompiledParts {
@@ -124,7 +137,7 @@ impl PreparedScript {
 /// Front-end alone: check and lower `source`, without sieve-rs.
 #[cfg(test)]
 pub fn prepare(source: &str) -> Result<PreparedScript, ScriptError> {
-    let lowering = front_end(source)?;
+    let lowering = front_end(source).map_err(|refusal| refusal.error)?;
     let items = lowering
         .as_ref()
         .map_or_else(ItemSet::default, |(_, items)| *items);
@@ -158,13 +171,30 @@ pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, Scrip
                 items,
                 lowered: true,
             }),
+            Err(error)
+                if matches!(error.error_type(), ErrorType::ScriptTooLong)
+                    && lowering.text.len() > SIEVE_MAX_SCRIPT_BYTES
+                    && source.len() <= SIEVE_MAX_SCRIPT_BYTES =>
+            {
+                Err(ScriptError {
+                    line: 1,
+                    column: 1,
+                    kind: ScriptErrorKind::LoweredTooLarge {
+                        lowered_bytes: lowering.text.len(),
+                        limit: SIEVE_MAX_SCRIPT_BYTES,
+                    },
+                })
+            }
             Err(error) => Err(sieve_error(source, Some(&lowering), error)),
         },
-        // Naming the reserved items is refused whatever else is wrong.
-        Err(front_end_error) if matches!(front_end_error.kind, ScriptErrorKind::ReservedName) => {
-            Err(front_end_error)
-        }
-        Err(front_end_error) => match compiler.compile(source.as_bytes()) {
+        Err(Refusal {
+            error,
+            sieve_may_see: false,
+        }) => Err(error),
+        Err(Refusal {
+            error: front_end_error,
+            sieve_may_see: true,
+        }) => match compiler.compile(source.as_bytes()) {
             Ok(_) => Err(front_end_error),
             Err(error) => {
                 let plain = sieve_error(source, None, error);
@@ -244,40 +274,109 @@ fn find_command(text: &str, from: usize, name: &str) -> Option<usize> {
     None
 }
 
+/// The front-end's refusal of a script, and whether plain sieve-rs may
+/// still compile the author's text to report its own error when it finds
+/// one first.
+struct Refusal {
+    error: ScriptError,
+    /// False for a script naming the reserved items or holding a NUL byte
+    /// (refused whatever else is wrong), and for one whose `:regex` keys
+    /// were not all checked: compiling it would compile them.
+    sieve_may_see: bool,
+}
+
+impl Refusal {
+    fn final_(error: ScriptError) -> Refusal {
+        Refusal {
+            error,
+            sieve_may_see: false,
+        }
+    }
+
+    fn open(error: ScriptError) -> Refusal {
+        Refusal {
+            error,
+            sieve_may_see: true,
+        }
+    }
+}
+
 /// Checks and lowers a script: `None` when it has no `imip` test and goes to
 /// sieve-rs unchanged.
-fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, ScriptError> {
-    if let Some(offset) = reserved::find_reserved_stem(source) {
-        return Err(error_at(source, offset, ScriptErrorKind::ReservedName));
+fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, Refusal> {
+    if let Some(offset) = memchr::memchr(0, source.as_bytes()) {
+        return Err(Refusal::final_(error_at(
+            source,
+            offset,
+            ScriptErrorKind::NulByte,
+        )));
     }
-    if !mentions_imip(source) {
+    if let Some(offset) = reserved::find_reserved_stem(source) {
+        return Err(Refusal::final_(error_at(
+            source,
+            offset,
+            ScriptErrorKind::ReservedName,
+        )));
+    }
+    let has_imip = mentions_imip(source);
+    let has_regex = regex_guard::mentions_regex(source);
+    if !has_imip && !has_regex {
         return Ok(None);
     }
-    let tokens = lexer::tokenize(source)
-        .map_err(|(offset, error)| error_at(source, offset, ScriptErrorKind::Lexical(error)))?;
-    let findings = syntax::walk(source, &tokens)?;
+    // Until every `:regex` key has been checked, sieve-rs must not see the
+    // text at all.
+    let unchecked = |error: ScriptError| Refusal {
+        error,
+        sieve_may_see: !has_regex,
+    };
+    let tokens = lexer::tokenize(source).map_err(|(offset, error)| {
+        unchecked(error_at(source, offset, ScriptErrorKind::Lexical(error)))
+    })?;
+    if has_regex {
+        // Where sieve-rs 0.7.3 ends such a string is not where the lexer
+        // does, so the keys it compiles could be other strings.
+        if let Some(token) = tokens
+            .iter()
+            .find(|token| ends_in_escaped_backslash(source, token))
+        {
+            return Err(Refusal::final_(error_at(
+                source,
+                token.span.start,
+                ScriptErrorKind::AmbiguousString,
+            )));
+        }
+        if let Some(variable) =
+            regex_guard::check_regex_keys(source, &tokens).map_err(Refusal::final_)?
+        {
+            return Err(Refusal::open(variable));
+        }
+    }
+    if !has_imip {
+        return Ok(None);
+    }
+    let findings = syntax::walk(source, &tokens).map_err(Refusal::open)?;
     if findings.tests.is_empty() {
         return Ok(None);
     }
     if let Some(offset) = findings.environment_without_require {
-        return Err(error_at(
+        return Err(Refusal::open(error_at(
             source,
             offset,
             ScriptErrorKind::UndeclaredCapability {
                 tag: "environment".to_owned(),
                 capability: "environment",
             },
-        ));
+        )));
     }
     if let Some(token) = tokens
         .iter()
         .find(|token| ends_in_escaped_backslash(source, token))
     {
-        return Err(error_at(
+        return Err(Refusal::open(error_at(
             source,
             token.span.start,
             ScriptErrorKind::AmbiguousString,
-        ));
+        )));
     }
     let items = findings.tests.iter().map(|test| test.item).collect();
     let lowering = lower::lower(source, &findings.tests, ReservedNames::global());

@@ -281,7 +281,7 @@ fn decode_encoded_characters(input: &Decoded, track: bool) -> Decoded {
 ///
 /// Reads only as far as the body's hex digits and blanks go, so scanning a
 /// whole script stays linear.
-fn encoded_character(bytes: &[u8]) -> Option<(Vec<u8>, usize)> {
+pub(super) fn encoded_character(bytes: &[u8]) -> Option<(Vec<u8>, usize)> {
     let rest = bytes.strip_prefix(b"${")?;
     let starts_with = |prefix: &[u8]| {
         rest.get(..prefix.len())
