@@ -19,9 +19,9 @@ mod cli_support;
 #[path = "hostile/support.rs"]
 mod support;
 
+#[path = "hostile/calendar.rs"]
+mod calendar;
 #[path = "hostile/message.rs"]
 mod message;
 #[path = "hostile/script.rs"]
 mod script;
-#[path = "hostile/calendar.rs"]
-mod calendar;
