@@ -45,14 +45,16 @@ pub fn risk_findings(
     let mut findings = Vec::new();
     // A rule the implementations read differently floods whichever way the
     // recipient's calendar reads it: the larger count is judged.
-    let other = profile.other_reading.as_ref();
-    let (in_horizon, reading) = match other {
-        Some(other) if other.instances_in_horizon > profile.instances_in_horizon => (
-            other.instances_in_horizon,
-            " when the rule's missing part is expanded",
-        ),
-        _ => (profile.instances_in_horizon, ""),
+    // The count and, when the other reading's is larger, what says so.
+    let larger = |own: u64, other: Option<u64>| match other {
+        Some(other) if other > own => (other, " under the other reading of the rule"),
+        _ => (own, ""),
     };
+    let other = profile.other_reading.as_ref();
+    let (in_horizon, reading) = larger(
+        profile.instances_in_horizon,
+        other.map(|o| o.instances_in_horizon),
+    );
     if in_horizon > thresholds.flood_instances {
         findings.push(Finding::new(
             Reason::RecurrenceFlood,
@@ -62,13 +64,7 @@ pub fn risk_findings(
             ),
         ));
     }
-    let (per_day, reading) = match other {
-        Some(other) if other.max_per_day > profile.max_per_day => (
-            other.max_per_day,
-            " when the rule's missing part is expanded",
-        ),
-        _ => (profile.max_per_day, ""),
-    };
+    let (per_day, reading) = larger(profile.max_per_day, other.map(|o| o.max_per_day));
     if per_day > thresholds.flood_per_day {
         findings.push(Finding::new(
             Reason::RecurrenceFlood,

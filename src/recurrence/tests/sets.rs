@@ -368,7 +368,7 @@ fn a_flood_holds_under_either_reading() {
         .iter()
         .find(|f| f.reason == Reason::RecurrenceFlood)
         .expect("a flood under the expanded reading");
-    assert!(flood.detail.contains("expanded"), "{}", flood.detail);
+    assert!(flood.detail.contains("other reading"), "{}", flood.detail);
 }
 
 // --- One budget for the object -------------------------------------------
