@@ -51,6 +51,7 @@ pub(crate) mod headers;
 pub(crate) mod message;
 pub(crate) mod recurrence;
 pub mod report;
+pub mod store;
 pub(crate) mod script;
 pub(crate) mod syntax;
 pub(crate) mod validate;
@@ -70,7 +71,7 @@ pub use finding::Reason;
 pub use headers::authentication_results::{AuthenticationResults, Property, ResInfo};
 pub use script::{LexicalError, ScriptError, ScriptErrorKind};
 pub use validate::{
-    AuthResultsEntry, CalendarLookup, CalendarStore, Config, ConfigBuilder, ConfigError,
+    AuthResultsEntry, CalDavPassword, CalDavSettings, CalendarLookup, CalendarStore, Config, ConfigBuilder, ConfigError,
     DirectoryLookup, ItemVersion, SchedulingRelays, ScoredFinding, StoreError, StoredAttendee,
     StoredItem, MAX_CALENDAR_FILES, MAX_WEIGHT,
 };
