@@ -122,7 +122,7 @@ impl CalDavStore {
             ));
         }
         let origin = format!("{}://{}", scheme.to_ascii_lowercase(), authority);
-        let mut home = uri.path().to_owned();
+        let mut home = normalize_path(uri.path());
         if !home.ends_with('/') {
             home.push('/');
         }
@@ -164,7 +164,7 @@ impl CalDavStore {
                 .iter()
                 .map(|name| Collection {
                     name: name.clone(),
-                    path: format!("{home}{}/", encode_segment(name)),
+                    path: normalize_path(&format!("{home}{}/", encode_segment(name))),
                 })
                 .collect()
         };
@@ -251,6 +251,7 @@ impl CalDavStore {
         } else {
             return None;
         };
+        let path = normalize_path(&path);
         let clean = path.starts_with(within)
             && !path.chars().any(|c| c.is_control() || c.is_whitespace())
             && !path.split('/').any(|segment| segment == "..");
@@ -617,6 +618,43 @@ fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> 
         .flatten()
 }
 
+/// A path with the escapes of characters a path may carry as they are
+/// decoded (Radicale writes `@` as `%40`), so that one resource has one
+/// spelling; other escapes are kept (upper-cased).
+fn normalize_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut normal = String::with_capacity(path.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let escaped = (byte == b'%')
+            .then(|| bytes.get(at.saturating_add(1)..at.saturating_add(3)))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(value) if value.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&value) => {
+                normal.push(char::from(value));
+                at = at.saturating_add(3);
+            }
+            Some(value) => {
+                normal.push_str(&format!("%{value:02X}"));
+                at = at.saturating_add(3);
+            }
+            None => {
+                // Not ASCII-only text would have failed the URL check of
+                // the request; keep it whole, char by char.
+                let rest = path.get(at..).unwrap_or("");
+                let Some(character) = rest.chars().next() else {
+                    break;
+                };
+                normal.push(character);
+                at = at.saturating_add(character.len_utf8());
+            }
+        }
+    }
+    normal
+}
+
 /// A calendar name as one URL path segment: unreserved characters as they
 /// are, everything else percent-encoded.
 fn encode_segment(name: &str) -> String {
@@ -667,6 +705,9 @@ mod tests {
         assert_eq!(decode_segment("work%20cal%2F%C3%BC"), "work cal/ü");
         assert_eq!(decode_segment("100%"), "100%");
         assert_eq!(decode_segment("%zz%4"), "%zz%4");
+        assert_eq!(normalize_path("/jane/cal/a%40b.ics"), "/jane/cal/a@b.ics");
+        assert_eq!(normalize_path("/jane/my%2fcal/%e2%82%ac"), "/jane/my%2Fcal/%E2%82%AC");
+        assert_eq!(normalize_path("/a%2"), "/a%2");
     }
 
     #[test]
@@ -688,6 +729,12 @@ mod tests {
             Some("/jane/work/a.ics")
         );
         assert_eq!(store.resolve("a.ics", within).as_deref(), Some("/jane/work/a.ics"));
+        assert_eq!(
+            store.resolve("/jane/work/a%40x.ics", within).as_deref(),
+            Some("/jane/work/a@x.ics")
+        );
+        // An encoded dot-dot is still a dot-dot.
+        assert_eq!(store.resolve("/jane/work/%2e%2e/other/a.ics", within), None);
         for hostile in [
             "http://evil.example/jane/work/a.ics",
             "/jane/other/a.ics",
