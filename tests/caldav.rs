@@ -124,7 +124,10 @@ fn an_unreachable_server_is_unavailable_and_logged() {
     // fails, and the log says so (the validation reads it as no copy).
     let store = CalDavStore::open(&settings(&url), &CalendarLimits::default())
         .unwrap_or_else(|err| panic!("{err}"));
-    assert!(matches!(store.find("a@example.com"), Err(StoreError::Unavailable(_))));
+    assert!(matches!(
+        store.find("a@example.com"),
+        Err(StoreError::Unavailable(_))
+    ));
     assert_eq!(store.attendees("b@example.com"), None);
     let failures = store.failures().take();
     assert_eq!(failures.len(), 2, "{failures:?}");
@@ -139,7 +142,10 @@ fn hostile_answers_are_errors_not_panics() {
         ("a login page", http("200 OK", "", "<html>log in</html>")),
         ("not XML", http("207 Multi-Status", "", "<<<>")),
         ("too large", http("207 Multi-Status", "", &huge)),
-        ("a redirect", http("301 Moved", "Location: http://evil.example/\r\n", "")),
+        (
+            "a redirect",
+            http("301 Moved", "Location: http://evil.example/\r\n", ""),
+        ),
         ("no answer", Vec::new()),
         ("garbage", b"SSH-2.0-OpenSSH\r\n".to_vec()),
     ];
@@ -150,7 +156,10 @@ fn hostile_answers_are_errors_not_panics() {
         let store = CalDavStore::open(&settings, &CalendarLimits::default())
             .unwrap_or_else(|err| panic!("{err}"));
         let found = store.find("a@example.com");
-        assert!(matches!(found, Err(StoreError::Unavailable(_))), "{case}: {found:?}");
+        assert!(
+            matches!(found, Err(StoreError::Unavailable(_))),
+            "{case}: {found:?}"
+        );
     }
 }
 
@@ -240,7 +249,10 @@ fn radicale_round_trip() {
         ok(store.create(&calendar, uid, &event(uid, 0, &["bob@example.org"])))
     });
     trips.push(("create", cost));
-    assert_eq!(store.create(&calendar, uid, &event(uid, 0, &[])), Err(StoreError::Conflict));
+    assert_eq!(
+        store.create(&calendar, uid, &event(uid, 0, &[])),
+        Err(StoreError::Conflict)
+    );
 
     // The validation's reads and the action's find share one answer.
     store.forget_recent();
@@ -250,21 +262,33 @@ fn radicale_round_trip() {
         (attendees, found)
     });
     assert_eq!(found.0, ["bob@example.org"]);
-    assert_eq!(found.1.as_ref().map(|item| &item.version), Some(&created.version));
+    assert_eq!(
+        found.1.as_ref().map(|item| &item.version),
+        Some(&created.version)
+    );
     trips.push(("lookup + find, stored", cost));
     let found = found.1.unwrap_or_else(|| panic!("found"));
 
     let (updated, cost) = counted(&store, || {
-        ok(store.update(&found, &event(uid, 1, &["bob@example.org", "carol@example.net"])))
+        ok(store.update(
+            &found,
+            &event(uid, 1, &["bob@example.org", "carol@example.net"]),
+        ))
     });
     trips.push(("update", cost));
     assert_ne!(updated.version, created.version);
-    assert_eq!(store.update(&created, &event(uid, 2, &[])), Err(StoreError::Conflict));
+    assert_eq!(
+        store.update(&created, &event(uid, 2, &[])),
+        Err(StoreError::Conflict)
+    );
     assert_eq!(store.delete(&created), Err(StoreError::Conflict));
 
     // What the server holds, read by a store that remembers nothing.
     let fresh = CalDavStore::open(&settings, &limits).unwrap_or_else(|err| panic!("{err}"));
-    assert_eq!(attendees_of(&fresh, uid), ["bob@example.org", "carol@example.net"]);
+    assert_eq!(
+        attendees_of(&fresh, uid),
+        ["bob@example.org", "carol@example.net"]
+    );
 
     let (deleted, cost) = counted(&store, || store.delete(&updated));
     ok(deleted);
@@ -282,11 +306,14 @@ fn radicale_round_trip() {
             std::thread::spawn(move || {
                 let store = CalDavStore::open(&settings, &CalendarLimits::default())
                     .unwrap_or_else(|err| panic!("{err}"));
-                let line = format!("ATTENDEE;PARTSTAT=ACCEPTED:mailto:guest{writer}@example.org\r\n");
+                let line =
+                    format!("ATTENDEE;PARTSTAT=ACCEPTED:mailto:guest{writer}@example.org\r\n");
                 loop {
                     store.forget_recent();
                     let item = ok(store.find(kept)).unwrap_or_else(|| panic!("stored"));
-                    let text = item.text.replacen("END:VEVENT", &format!("{line}END:VEVENT"), 1);
+                    let text = item
+                        .text
+                        .replacen("END:VEVENT", &format!("{line}END:VEVENT"), 1);
                     match store.update(&item, &text) {
                         Ok(_) => return,
                         Err(StoreError::Conflict) => continue,
@@ -297,7 +324,9 @@ fn radicale_round_trip() {
         })
         .collect();
     for writer in writers {
-        writer.join().unwrap_or_else(|_| panic!("a writer panicked"));
+        writer
+            .join()
+            .unwrap_or_else(|_| panic!("a writer panicked"));
     }
     fresh.forget_recent();
     let expected: Vec<String> = (0..8).map(|n| format!("guest{n}@example.org")).collect();

@@ -10,10 +10,7 @@ use crate::validate::{CalendarLookup, CalendarStore, StoreError, StoredItem};
 
 /// A fresh folder under the system's temporary folder.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "sieve-imip-store-{name}-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("sieve-imip-store-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|err| panic!("{err}"));
     dir
@@ -40,7 +37,10 @@ fn ok<T>(result: Result<T, StoreError>) -> T {
 
 #[test]
 fn file_names_follow_the_uid_when_safe() {
-    assert_eq!(item_file_name("abc-123@example.com"), "abc-123@example.com.ics");
+    assert_eq!(
+        item_file_name("abc-123@example.com"),
+        "abc-123@example.com.ics"
+    );
     for unsafe_uid in ["a/b", "../x", ".hidden", "", "sp ace", "ü"] {
         let name = item_file_name(unsafe_uid);
         assert_eq!(name.len(), 64 + 4, "{unsafe_uid:?} -> {name}");
@@ -107,7 +107,10 @@ fn create_find_update_delete() {
         .collect();
     assert_eq!(attendees, ["bob@example.org"]);
 
-    let updated = ok(store.update(&created, &event(uid, &["bob@example.org", "carol@example.net"])));
+    let updated = ok(store.update(
+        &created,
+        &event(uid, &["bob@example.org", "carol@example.net"]),
+    ));
     assert_ne!(updated.version, created.version);
     assert_eq!(ok(store.find(uid)), Some(updated.clone()));
     // The stale version is refused, whatever the new text.
@@ -142,15 +145,21 @@ fn items_under_other_names_are_found_by_uid() {
     let calendar = root.join("personal");
     std::fs::create_dir_all(&calendar).unwrap_or_else(|err| panic!("{err}"));
     // As another client names files: random names, one UID per file.
-    std::fs::write(calendar.join("4f1c.ics"), event("x@example.com", &["bob@example.org"]))
-        .unwrap_or_else(|err| panic!("{err}"));
+    std::fs::write(
+        calendar.join("4f1c.ics"),
+        event("x@example.com", &["bob@example.org"]),
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
     std::fs::write(calendar.join("notes.txt"), "not an item").unwrap_or_else(|err| panic!("{err}"));
     std::fs::write(calendar.join(".4f1c.ics.tmp"), "half").unwrap_or_else(|err| panic!("{err}"));
     let store = open(&root);
     let found = ok(store.find("x@example.com")).unwrap_or_else(|| panic!("indexed"));
     assert_eq!(found.href, "4f1c.ics");
     ok(store.update(&found, &event("x@example.com", &[])));
-    assert!(calendar.join("4f1c.ics").exists(), "the original name is kept");
+    assert!(
+        calendar.join("4f1c.ics").exists(),
+        "the original name is kept"
+    );
     assert_eq!(ok(store.find("y@example.com")), None);
     // A file that appears later is found too (its folder changed).
     std::fs::write(calendar.join("later.ics"), event("y@example.com", &[]))
@@ -165,8 +174,11 @@ fn items_under_other_names_are_found_by_uid() {
 #[test]
 fn a_flat_folder_is_one_calendar() {
     let root = scratch("flat");
-    std::fs::write(root.join("a.ics"), event("flat@example.com", &["bob@example.org"]))
-        .unwrap_or_else(|err| panic!("{err}"));
+    std::fs::write(
+        root.join("a.ics"),
+        event("flat@example.com", &["bob@example.org"]),
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
     // A stray folder beside the files is no calendar.
     std::fs::create_dir_all(root.join("attic")).unwrap_or_else(|err| panic!("{err}"));
     let store = open(&root);
@@ -225,7 +237,9 @@ fn eight_writers_lose_no_update() {
                 loop {
                     let item = ok(store.find(uid)).unwrap_or_else(|| panic!("stored"));
                     let line = format!("ATTENDEE;PARTSTAT=ACCEPTED:mailto:{me}\r\n");
-                    let text = item.text.replacen("END:VEVENT", &format!("{line}END:VEVENT"), 1);
+                    let text = item
+                        .text
+                        .replacen("END:VEVENT", &format!("{line}END:VEVENT"), 1);
                     match store.update(&item, &text) {
                         Ok(_) => return conflicts,
                         Err(StoreError::Conflict) => conflicts = conflicts.saturating_add(1),
@@ -236,7 +250,9 @@ fn eight_writers_lose_no_update() {
         })
         .collect();
     for writer in writers {
-        writer.join().unwrap_or_else(|_| panic!("a writer panicked"));
+        writer
+            .join()
+            .unwrap_or_else(|_| panic!("a writer panicked"));
     }
     let mut attendees: Vec<String> = setup
         .attendees(uid)

@@ -38,8 +38,8 @@ use std::time::{Duration, SystemTime};
 use super::{hex_sha256, holds_uid, item_file_name, lookup_of, unavailable, FailureLog};
 use crate::calendar::{parse_calendar, CalAddress, CalendarLimits};
 use crate::validate::{
-    item_files, read_bounded, CalendarLookup, CalendarStore, FolderLayout, ItemVersion,
-    StoreError, StoredAttendee, StoredItem, MAX_CALENDAR_FILES,
+    item_files, read_bounded, CalendarLookup, CalendarStore, FolderLayout, ItemVersion, StoreError,
+    StoredAttendee, StoredItem, MAX_CALENDAR_FILES,
 };
 
 /// The calendar new items go to in an empty root.
@@ -240,7 +240,8 @@ impl VdirStore {
                     .filter(|(name, _)| *name != calendar)
                     .map(|(_, known)| known.files)
                     .sum();
-                let listing = self.list(&folder, modified, MAX_CALENDAR_FILES.saturating_sub(others))?;
+                let listing =
+                    self.list(&folder, modified, MAX_CALENDAR_FILES.saturating_sub(others))?;
                 index.insert(calendar.clone(), listing);
             }
         }

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::lookup::CalendarLookup;
-use super::store::CalendarStore;
 use super::relays::{is_domain_name, SchedulingRelays};
+use super::store::CalendarStore;
 use crate::calendar::{CalendarLimits, TimeZoneDefinition};
 use crate::finding::Reason;
 use crate::recurrence::{EvalOptions, RecurrenceThresholds, DEFAULT_HORIZON_DAYS};
@@ -678,17 +678,22 @@ impl CalDavSettings {
     }
 }
 
-impl fmt::Debug for CalDavSettings {
+impl fmt::Debug for CalDavPassword {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The password stays out of logs and panics.
-        let password = self.password.as_ref().map(|password| match password {
-            CalDavPassword::Inline(_) => "(in the configuration)".to_owned(),
-            CalDavPassword::File(path) => path.display().to_string(),
-        });
+        match self {
+            CalDavPassword::Inline(_) => f.write_str("Inline(..)"),
+            CalDavPassword::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for CalDavSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CalDavSettings")
             .field("url", &self.url)
             .field("user", &self.user)
-            .field("password", &password)
+            .field("password", &self.password)
             .field("calendars", &self.calendars)
             .field("default_calendar", &self.default_calendar)
             .field("required", &self.required)

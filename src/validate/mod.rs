@@ -88,8 +88,8 @@ use mail_parser::Message;
 use serde::Serialize;
 
 pub use config::{CalDavPassword, CalDavSettings, Config, ConfigBuilder, ConfigError, MAX_WEIGHT};
-pub use lookup::{CalendarLookup, DirectoryLookup, StoredAttendee, MAX_CALENDAR_FILES};
 pub(crate) use lookup::{item_files, read_bounded, FolderLayout};
+pub use lookup::{CalendarLookup, DirectoryLookup, StoredAttendee, MAX_CALENDAR_FILES};
 pub use recurrence::SeriesProfile;
 pub use relays::SchedulingRelays;
 pub use score::{is_suspicious, score, ScoredFinding};

@@ -129,8 +129,8 @@ impl CalDavStore {
         let authorization = match &settings.user {
             Some(user) => {
                 let password = read_password(settings.password.as_ref()).map_err(&refuse)?;
-                let token = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{user}:{password}"));
+                let token =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
                 Some(format!("Basic {token}"))
             }
             None => None,
@@ -217,7 +217,10 @@ impl CalDavStore {
         let responses = xml::parse_multistatus(&answer.body)
             .map_err(|error| self.fail(format!("PROPFIND {home}: {error}")))?;
         let mut calendars = Vec::new();
-        for response in responses.into_iter().filter(|response| response.is_calendar) {
+        for response in responses
+            .into_iter()
+            .filter(|response| response.is_calendar)
+        {
             let Some(mut path) = self.resolve(&response.href, home) else {
                 continue;
             };
@@ -380,7 +383,11 @@ impl CalDavStore {
             (status, _) => Err(self.fail(format!(
                 "GET {}{path}: HTTP {status}{}",
                 self.origin,
-                if status == 200 { " without an ETag" } else { "" }
+                if status == 200 {
+                    " without an ETag"
+                } else {
+                    ""
+                }
             ))),
         }
     }
@@ -402,9 +409,7 @@ impl CalDavStore {
                 version: ItemVersion(etag),
                 text: text.to_owned(),
             }),
-            None => self
-                .fetch(calendar, path)?
-                .ok_or(StoreError::Conflict),
+            None => self.fetch(calendar, path)?.ok_or(StoreError::Conflict),
         }
     }
 
@@ -458,7 +463,9 @@ impl CalDavStore {
                         }
                     }
                 }
-                None => recent.retain(|kept| kept.item.as_ref().is_none_or(|known| known.href != href)),
+                None => {
+                    recent.retain(|kept| kept.item.as_ref().is_none_or(|known| known.href != href))
+                }
             }
         }
     }
@@ -507,7 +514,12 @@ impl CalendarStore for CalDavStore {
                 .calendars
                 .first()
                 .map(|calendar| calendar.name.clone())
-                .ok_or_else(|| self.fail(format!("{}: the calendar home has no calendar", self.origin))),
+                .ok_or_else(|| {
+                    self.fail(format!(
+                        "{}: the calendar home has no calendar",
+                        self.origin
+                    ))
+                }),
         }
     }
 
@@ -516,7 +528,12 @@ impl CalendarStore for CalDavStore {
             .collection(calendar)
             .ok_or_else(|| StoreError::NoSuchCalendar(calendar.to_owned()))?;
         let path = format!("{}{}", collection.path, item_file_name(uid));
-        let answer = self.exchange("PUT", &path, &[("If-None-Match", "*")], Some(text.to_owned()))?;
+        let answer = self.exchange(
+            "PUT",
+            &path,
+            &[("If-None-Match", "*")],
+            Some(text.to_owned()),
+        )?;
         match answer.status {
             200 | 201 | 204 => {
                 let item = self.written(collection, &path, answer.etag, text)?;
@@ -601,8 +618,15 @@ fn read_password(password: Option<&CalDavPassword>) -> Result<String, String> {
         Some(CalDavPassword::File(path)) => {
             let mut bytes = Vec::new();
             std::fs::File::open(path)
-                .and_then(|file| std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_PASSWORD_FILE), &mut bytes))
-                .map_err(|error| format!("{}: cannot read the password file: {error}", path.display()))?;
+                .and_then(|file| {
+                    std::io::Read::read_to_end(
+                        &mut std::io::Read::take(file, MAX_PASSWORD_FILE),
+                        &mut bytes,
+                    )
+                })
+                .map_err(|error| {
+                    format!("{}: cannot read the password file: {error}", path.display())
+                })?;
             let text = String::from_utf8_lossy(&bytes);
             Ok(text.lines().next().unwrap_or("").to_owned())
         }
@@ -632,7 +656,9 @@ fn normalize_path(path: &str) -> String {
             .and_then(|hex| std::str::from_utf8(hex).ok())
             .and_then(|hex| u8::from_str_radix(hex, 16).ok());
         match escaped {
-            Some(value) if value.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&value) => {
+            Some(value)
+                if value.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&value) =>
+            {
                 normal.push(char::from(value));
                 at = at.saturating_add(3);
             }
@@ -706,7 +732,10 @@ mod tests {
         assert_eq!(decode_segment("100%"), "100%");
         assert_eq!(decode_segment("%zz%4"), "%zz%4");
         assert_eq!(normalize_path("/jane/cal/a%40b.ics"), "/jane/cal/a@b.ics");
-        assert_eq!(normalize_path("/jane/my%2fcal/%e2%82%ac"), "/jane/my%2Fcal/%E2%82%AC");
+        assert_eq!(
+            normalize_path("/jane/my%2fcal/%e2%82%ac"),
+            "/jane/my%2Fcal/%E2%82%AC"
+        );
         assert_eq!(normalize_path("/a%2"), "/a%2");
     }
 
@@ -725,10 +754,15 @@ mod tests {
             Some("/jane/work/a.ics")
         );
         assert_eq!(
-            store.resolve("HTTP://127.0.0.1:9/jane/work/a.ics", within).as_deref(),
+            store
+                .resolve("HTTP://127.0.0.1:9/jane/work/a.ics", within)
+                .as_deref(),
             Some("/jane/work/a.ics")
         );
-        assert_eq!(store.resolve("a.ics", within).as_deref(), Some("/jane/work/a.ics"));
+        assert_eq!(
+            store.resolve("a.ics", within).as_deref(),
+            Some("/jane/work/a.ics")
+        );
         assert_eq!(
             store.resolve("/jane/work/a%40x.ics", within).as_deref(),
             Some("/jane/work/a@x.ics")

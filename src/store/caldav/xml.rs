@@ -174,7 +174,9 @@ pub(super) fn parse_multistatus(body: &str) -> Result<Vec<DavResponse>, XmlError
         return Err(XmlError::NotMultistatus);
     }
     if !state.stack.is_empty() {
-        return Err(XmlError::Syntax("the answer ends inside an element".to_owned()));
+        return Err(XmlError::Syntax(
+            "the answer ends inside an element".to_owned(),
+        ));
     }
     Ok(state.responses)
 }
@@ -353,6 +355,9 @@ END:VCALENDAR&#13;
     #[test]
     fn escapes_the_uid_in_the_query() {
         let query = calendar_query("a<b>&\"c");
-        assert!(query.contains("a&lt;b&gt;&amp;&quot;c</C:text-match>"), "{query}");
+        assert!(
+            query.contains("a&lt;b&gt;&amp;&quot;c</C:text-match>"),
+            "{query}"
+        );
     }
 }
