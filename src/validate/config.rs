@@ -655,10 +655,10 @@ pub struct CalDavSettings {
 /// Where the CalDAV password comes from. Never the command line.
 #[derive(Clone, PartialEq, Eq)]
 pub enum CalDavPassword {
-    /// `password = "..."` in the configuration file.
+    /// Written in the configuration file (`password`).
     Inline(String),
-    /// `password_file = "PATH"`: the file's first line (a relative path is
-    /// read from the configuration file's folder by the CLI).
+    /// The first line of this file (`password_file`; the CLI reads a
+    /// relative path from the configuration file's folder).
     File(PathBuf),
 }
 
