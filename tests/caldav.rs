@@ -201,6 +201,41 @@ END:VCALENDAR&#13;
     assert_eq!(item.calendar, "work");
 }
 
+/// A multistatus of hrefs without calendar-data.
+fn bare_hrefs(count: usize) -> String {
+    let mut body = String::from(r#"<D:multistatus xmlns:D="DAV:">"#);
+    for n in 0..count {
+        body.push_str(&format!(
+            r#"<D:response><D:href>/jane/work/{n}.ics</D:href><D:propstat><D:prop><D:getetag>"{n}"</D:getetag></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>"#
+        ));
+    }
+    body.push_str("</D:multistatus>");
+    body
+}
+
+#[test]
+fn answers_without_calendar_data_are_fetched_within_a_bound() {
+    let item = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let url = fake_server(vec![
+        http("207 Multi-Status", "", &bare_hrefs(1)),
+        http("200 OK", "ETag: \"7\"\r\n", item),
+    ]);
+    let store = CalDavStore::open(&settings(&url), &CalendarLimits::default())
+        .unwrap_or_else(|err| panic!("{err}"));
+    let found = ok(store.find("a@example.com")).unwrap_or_else(|| panic!("fetched"));
+    assert_eq!((found.href.as_str(), found.version.0.as_str()), ("/jane/work/0.ics", "\"7\""));
+    assert_eq!(store.round_trips(), 2);
+
+    // A server listing many without their data does not get a GET each.
+    let mut answers = vec![http("207 Multi-Status", "", &bare_hrefs(50))];
+    answers.extend((0..8).map(|_| http("404 Not Found", "", "")));
+    let url = fake_server(answers);
+    let store = CalDavStore::open(&settings(&url), &CalendarLimits::default())
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(matches!(store.find("a@example.com"), Err(StoreError::Unavailable(_))));
+    assert_eq!(store.round_trips(), 9);
+}
+
 // ---------------------------------------------------------------------------
 // Radicale (tests/e2e/radicale.sh starts it and sets the variables).
 

@@ -4,7 +4,7 @@
 //! | operation | exchange |
 //! |---|---|
 //! | open | `PROPFIND` Depth 1 on the calendar home, unless `calendars` names them |
-//! | find a UID | `REPORT` calendar-query per calendar (section 7.8), `prop-filter` on UID |
+//! | find a UID | `REPORT` calendar-query per calendar (section 7.8), `prop-filter` on the UID of a VEVENT |
 //! | create | `PUT` with `If-None-Match: *` (412: the UID was created meanwhile) |
 //! | update | `PUT` with `If-Match: <etag>` (412: changed meanwhile) |
 //! | delete | `DELETE` with `If-Match: <etag>` |
@@ -45,6 +45,10 @@ pub const RECENT_SECONDS: u64 = 10;
 
 /// UIDs whose answers are kept at once.
 const RECENT_KEPT: usize = 32;
+
+/// Answers without calendar-data fetched one by one in a look-up; a
+/// server leaving it out of more makes the look-up fail, not run on.
+const MAX_FETCHES_PER_QUERY: usize = 8;
 
 /// Longest password file read (one line is expected).
 const MAX_PASSWORD_FILE: u64 = 4096;
@@ -342,6 +346,7 @@ impl CalDavStore {
         }
         let responses = xml::parse_multistatus(&answer.body)
             .map_err(|error| self.fail(format!("REPORT {}: {error}", calendar.path)))?;
+        let mut fetches = 0usize;
         for response in responses {
             let Some(path) = self.resolve(&response.href, &calendar.path) else {
                 continue;
@@ -357,10 +362,19 @@ impl CalDavStore {
                     text,
                 },
                 // A server that leaves calendar-data out: one GET more.
-                _ => match self.fetch(calendar, &path)? {
-                    Some(item) => item,
-                    None => continue,
-                },
+                _ => {
+                    fetches = fetches.saturating_add(1);
+                    if fetches > MAX_FETCHES_PER_QUERY {
+                        return Err(self.fail(format!(
+                            "REPORT {}: more than {MAX_FETCHES_PER_QUERY} answers without calendar-data",
+                            calendar.path
+                        )));
+                    }
+                    match self.fetch(calendar, &path)? {
+                        Some(item) => item,
+                        None => continue,
+                    }
+                }
             };
             if holds_uid(&item.text, uid, &self.limits) {
                 return Ok(Some(item));
