@@ -215,7 +215,8 @@ fn bare_hrefs(count: usize) -> String {
 
 #[test]
 fn answers_without_calendar_data_are_fetched_within_a_bound() {
-    let item = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let item =
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     let url = fake_server(vec![
         http("207 Multi-Status", "", &bare_hrefs(1)),
         http("200 OK", "ETag: \"7\"\r\n", item),
@@ -223,7 +224,10 @@ fn answers_without_calendar_data_are_fetched_within_a_bound() {
     let store = CalDavStore::open(&settings(&url), &CalendarLimits::default())
         .unwrap_or_else(|err| panic!("{err}"));
     let found = ok(store.find("a@example.com")).unwrap_or_else(|| panic!("fetched"));
-    assert_eq!((found.href.as_str(), found.version.0.as_str()), ("/jane/work/0.ics", "\"7\""));
+    assert_eq!(
+        (found.href.as_str(), found.version.0.as_str()),
+        ("/jane/work/0.ics", "\"7\"")
+    );
     assert_eq!(store.round_trips(), 2);
 
     // A server listing many without their data does not get a GET each.
@@ -232,7 +236,10 @@ fn answers_without_calendar_data_are_fetched_within_a_bound() {
     let url = fake_server(answers);
     let store = CalDavStore::open(&settings(&url), &CalendarLimits::default())
         .unwrap_or_else(|err| panic!("{err}"));
-    assert!(matches!(store.find("a@example.com"), Err(StoreError::Unavailable(_))));
+    assert!(matches!(
+        store.find("a@example.com"),
+        Err(StoreError::Unavailable(_))
+    ));
     assert_eq!(store.round_trips(), 9);
 }
 
