@@ -52,6 +52,7 @@ pub(crate) mod message;
 pub(crate) mod recurrence;
 pub mod report;
 pub(crate) mod script;
+pub mod store;
 pub(crate) mod syntax;
 pub(crate) mod validate;
 
@@ -70,9 +71,9 @@ pub use finding::Reason;
 pub use headers::authentication_results::{AuthenticationResults, Property, ResInfo};
 pub use script::{LexicalError, RegexRefusal, ScriptError, ScriptErrorKind};
 pub use validate::{
-    AuthResultsEntry, CalendarLookup, CalendarStore, Config, ConfigBuilder, ConfigError,
-    DirectoryLookup, ItemVersion, SchedulingRelays, ScoredFinding, StoreError, StoredAttendee,
-    StoredItem, MAX_CALENDAR_FILES, MAX_WEIGHT,
+    AuthResultsEntry, CalDavPassword, CalDavSettings, CalendarLookup, CalendarStore, Config,
+    ConfigBuilder, ConfigError, DirectoryLookup, ItemVersion, SchedulingRelays, ScoredFinding,
+    StoreError, StoredAttendee, StoredItem, MAX_CALENDAR_FILES, MAX_WEIGHT,
 };
 
 /// Stages measured on their own by the benchmarks (`cargo bench --features

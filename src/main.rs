@@ -13,11 +13,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
-use sieve_imip::deliver::{Delivery, Maildir, Sendmail, Status, EX_TEMPFAIL};
+use sieve_imip::deliver::{CalendarStep, Delivery, Maildir, Sendmail, Status, EX_TEMPFAIL};
 use sieve_imip::filter::{filter, FilterOptions, Format, Input, Summary, UnknownFormat};
 use sieve_imip::report::Report;
-use sieve_imip::DirectoryLookup;
-use sieve_imip::{Analysis, Config};
+use sieve_imip::store::{CalDavStore, VdirStore};
+use sieve_imip::{Analysis, CalDavPassword, CalendarStore, Config};
+use sieve_imip::{CalendarLookup, DirectoryLookup};
 use sieve_imip::{CompiledScript, Engine, Envelope, Outcome};
 
 /// `println!` through [`write_stdout`].
@@ -181,7 +182,9 @@ struct ValidationArgs {
     /// Trust Authentication-Results from this authserv-id (repeatable).
     #[arg(long, value_name = "ID")]
     trust_authserv: Vec<String>,
-    /// Folder of .ics files: the organizer's stored events, for party-crash checks.
+    /// The user's calendars: a folder of .ics files, or a vdir root (one
+    /// sub-folder of .ics files per calendar). The stored events the
+    /// party-crash checks read; deliver also writes to it (processcalendar).
     #[arg(long, value_name = "DIR")]
     calendar: Option<PathBuf>,
     /// The analysis clock, as RFC 3339 (default: now).
@@ -193,15 +196,56 @@ struct ValidationArgs {
 }
 
 impl ValidationArgs {
-    /// The configuration file first, then the options on top of it.
+    /// The configuration file first, then the options on top of it, with
+    /// the stored events to read: `--calendar DIR`, else the `[caldav]`
+    /// server of the file.
     fn config(&self) -> Result<Config, ExitCode> {
+        let mut config = self.base_config()?;
+        if let Some(dir) = &self.calendar {
+            let lookup = DirectoryLookup::open(dir, &config.calendar_limits).map_err(|error| {
+                eprintln!(
+                    "{}: error: cannot read the calendar folder: {error}",
+                    dir.display()
+                );
+                ExitCode::from(2)
+            })?;
+            for skipped in lookup.skipped() {
+                eprintln!("{}: warning: skipped (too large)", skipped.display());
+            }
+            config.lookup = Some(Arc::new(lookup));
+        } else if let Some(settings) = &config.caldav {
+            let store = CalDavStore::open(settings, &config.calendar_limits).map_err(|error| {
+                eprintln!("{}: error: {error}", settings.url);
+                ExitCode::from(2)
+            })?;
+            let lookup: Arc<dyn CalendarLookup> = Arc::new(store);
+            config.lookup = Some(lookup);
+        }
+        Ok(config)
+    }
+
+    /// The configuration without stored events.
+    fn base_config(&self) -> Result<Config, ExitCode> {
         let mut config = match &self.config {
             Some(path) => {
                 let text = read_text(path)?;
-                Config::from_toml(&text).map_err(|error| {
+                let mut config = Config::from_toml(&text).map_err(|error| {
                     eprintln!("{}: error: {error}", path.display());
                     ExitCode::from(2)
-                })?
+                })?;
+                // A relative password file is beside the configuration.
+                if let Some(CalDavPassword::File(file)) = config
+                    .caldav
+                    .as_mut()
+                    .and_then(|settings| settings.password.as_mut())
+                {
+                    if file.is_relative() {
+                        if let Some(folder) = path.parent() {
+                            *file = folder.join(&*file);
+                        }
+                    }
+                }
+                config
             }
             None => Config::default(),
         };
@@ -219,21 +263,86 @@ impl ValidationArgs {
         if let Some(days) = self.horizon_days {
             config.horizon_days = days;
         }
-        if let Some(dir) = &self.calendar {
-            let lookup = DirectoryLookup::open(dir, &config.calendar_limits).map_err(|error| {
-                eprintln!(
-                    "{}: error: cannot read the calendar folder: {error}",
-                    dir.display()
-                );
-                ExitCode::from(2)
-            })?;
-            for skipped in lookup.skipped() {
-                eprintln!("{}: warning: skipped (too large)", skipped.display());
-            }
-            config.lookup = Some(Arc::new(lookup));
-        }
         Ok(config)
     }
+}
+
+/// What `deliver` runs with: the configuration with the user's calendar
+/// store, and how its failures count.
+struct DeliverySetup {
+    config: Config,
+    calendar: Option<CalendarStep>,
+    /// Why the store is missing (a CalDAV server that could not be
+    /// reached), for the log line.
+    note: Option<String>,
+}
+
+impl ValidationArgs {
+    /// `--calendar DIR` is a vdir store (an unusable folder is a broken
+    /// configuration: the MTA retries); else the `[caldav]` server, which
+    /// when it cannot be reached leaves the delivery without a store, or
+    /// defers it when `required`.
+    fn delivery_setup(&self) -> Result<DeliverySetup, Deferral> {
+        let mut config = self.base_config().map_err(|_| Deferral::Logged)?;
+        let store: Arc<dyn CalendarStore>;
+        let calendar;
+        if let Some(dir) = &self.calendar {
+            let vdir = VdirStore::open(dir, &config.calendar_limits).map_err(|error| {
+                eprintln!(
+                    "{}: error: cannot use the calendar folder: {error}",
+                    dir.display()
+                );
+                Deferral::Logged
+            })?;
+            calendar = CalendarStep {
+                failures: vdir.failures(),
+                required: false,
+            };
+            store = Arc::new(vdir);
+        } else if let Some(settings) = config.caldav.clone() {
+            match CalDavStore::open(&settings, &config.calendar_limits) {
+                Ok(caldav) => {
+                    calendar = CalendarStep {
+                        failures: caldav.failures(),
+                        required: settings.required,
+                    };
+                    store = Arc::new(caldav);
+                }
+                Err(error) if settings.required => {
+                    return Err(Deferral::Unavailable(error.to_string()))
+                }
+                Err(error) => {
+                    return Ok(DeliverySetup {
+                        config,
+                        calendar: None,
+                        note: Some(format!("{error}; delivered without the calendar step")),
+                    })
+                }
+            }
+        } else {
+            return Ok(DeliverySetup {
+                config,
+                calendar: None,
+                note: None,
+            });
+        }
+        let lookup: Arc<dyn CalendarLookup> = store.clone();
+        config.lookup = Some(lookup);
+        config.store = Some(store);
+        Ok(DeliverySetup {
+            config,
+            calendar: Some(calendar),
+            note: None,
+        })
+    }
+}
+
+/// Why `deliver` asks the MTA to retry before running.
+enum Deferral {
+    /// The configuration is broken; the reason is on stderr already.
+    Logged,
+    /// A required calendar store cannot be reached.
+    Unavailable(String),
 }
 
 fn main() -> ExitCode {
@@ -298,13 +407,14 @@ fn main() -> ExitCode {
                 maildir: Maildir::new(maildir),
                 create_folders,
                 sendmail: sendmail.as_deref().and_then(Sendmail::parse),
+                calendar: None,
             };
             let log = match (log, syslog) {
                 (Some(path), _) => LogTo::File(path),
                 (None, true) => LogTo::Syslog,
                 (None, false) => LogTo::Stderr,
             };
-            deliver(&delivery, &scripts, sender, validation, &log)
+            deliver(delivery, &scripts, sender, validation, &log)
         }
         Command::Analyze {
             files,
@@ -401,10 +511,12 @@ impl LogTo {
 }
 
 /// `deliver`: everything that goes wrong is in the log line, and the
-/// message is stored unless the configuration itself is broken (then the
-/// MTA is asked to retry, so a fix by the administrator loses nothing).
+/// message is stored unless the configuration itself is broken, or a
+/// calendar store configured as required fails (then the MTA is asked to
+/// retry, so a fix by the administrator, or the server's return, loses
+/// nothing).
 fn deliver(
-    delivery: &Delivery,
+    mut delivery: Delivery,
     scripts: &[PathBuf],
     sender: Option<String>,
     validation: ValidationArgs,
@@ -420,13 +532,19 @@ fn deliver(
         to: validation.recipient.first().cloned(),
         ..Envelope::default()
     };
-    let Ok(config) = validation.config() else {
-        return ExitCode::from(EX_TEMPFAIL as u8);
+    let setup = match validation.delivery_setup() {
+        Ok(setup) => setup,
+        Err(Deferral::Logged) => return ExitCode::from(EX_TEMPFAIL as u8),
+        Err(Deferral::Unavailable(reason)) => {
+            log.write(&Delivery::deferred(&message, reason).log_line());
+            return ExitCode::from(EX_TEMPFAIL as u8);
+        }
     };
-    let engine = Engine::new().with_config(config);
+    delivery.calendar = setup.calendar;
+    let engine = Engine::new().with_config(setup.config);
     // RFC 5228-style: a missing script is skipped; one that does not
     // compile ends the chain where it stands (the scripts before it run).
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = setup.note.into_iter().collect();
     let mut compiled: Vec<CompiledScript> = Vec::new();
     for path in scripts {
         let Ok(bytes) = std::fs::read(path) else {

@@ -371,3 +371,226 @@ fn the_log_line_is_never_lost() {
     assert_eq!(output.status.code(), Some(0));
     assert!(stderr(&output).contains("message-id=<plain-1@example.net>"));
 }
+
+// ---------------------------------------------------------------------------
+// The calendar store: `--calendar DIR` (a vdir store) and `[caldav]`.
+
+/// A reply from someone the stored copy of Q1 planning does not list.
+fn crasher_reply() -> Vec<u8> {
+    fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/validation/party-crash-reply.eml"),
+    )
+    .expect("fixture")
+}
+
+/// A script that makes the analysis run: it reads the stored copies.
+fn quarantine(scratch: &Scratch) -> PathBuf {
+    scratch.script(
+        "quarantine.sieve",
+        "require [\"imip\", \"fileinto\"];\nif imip :suspicious { fileinto \"Junk\"; }\n",
+    )
+}
+
+fn deliver_log(scratch: &Scratch) -> String {
+    fs::read_to_string(scratch.path("deliver.log")).unwrap_or_default()
+}
+
+#[test]
+fn a_vdir_root_is_the_calendar_store() {
+    let scratch = Scratch::new("vdir");
+    let maildir = scratch.path("Maildir");
+    let calendars = scratch.path("calendars");
+    fs::create_dir_all(calendars.join("work")).expect("calendar folder");
+    fs::create_dir_all(calendars.join("home")).expect("calendar folder");
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/calendar-store/q1-planning.ics"),
+        calendars.join("work/q1-planning.ics"),
+    )
+    .expect("stored event copied");
+    let log = scratch.path("deliver.log");
+    let output = deliver(
+        &[
+            Path::new("--maildir"),
+            &maildir,
+            Path::new("--calendar"),
+            &calendars,
+            Path::new("--log"),
+            &log,
+            &quarantine(&scratch),
+        ],
+        &["--now", "2026-11-20T12:00:00Z", "--create-folders"],
+        &crasher_reply(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let line = deliver_log(&scratch);
+    assert!(line.contains("reasons=party-crash"), "{line}");
+    assert_eq!(messages_in(&maildir.join(".Junk")).len(), 1);
+
+    // The same folder for `analyze`: read as a vdir root.
+    let analyzed = Command::new(env!("CARGO_BIN_EXE_sieve-imip"))
+        .args([
+            "analyze",
+            "--json",
+            "--now",
+            "2026-11-20T12:00:00Z",
+            "--calendar",
+        ])
+        .arg(&calendars)
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/validation/party-crash-reply.eml"),
+        )
+        .output()
+        .expect("sieve-imip runs");
+    assert!(
+        String::from_utf8_lossy(&analyzed.stdout).contains("\"party-crash\""),
+        "{}",
+        stderr(&analyzed)
+    );
+
+    // A folder holding items and calendar folders at once is refused: the
+    // MTA retries until the administrator sorts it out.
+    fs::copy(
+        calendars.join("work/q1-planning.ics"),
+        calendars.join("stray.ics"),
+    )
+    .expect("stray file");
+    let output = deliver(
+        &[
+            Path::new("--maildir"),
+            &maildir,
+            Path::new("--calendar"),
+            &calendars,
+        ],
+        &[],
+        PLAIN,
+    );
+    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
+    assert!(stderr(&output).contains("holds .ics files and calendar folders"));
+}
+
+/// A port on 127.0.0.1 that nobody listens on.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn caldav_config(scratch: &Scratch, extra: &str) -> PathBuf {
+    fs::write(scratch.path("password"), "secret\n").expect("password file");
+    scratch.script(
+        "caldav.toml",
+        &format!(
+            "recipients = [\"alice@example.com\"]\nnow = 2026-11-20T12:00:00Z\n\n[caldav]\nurl = \"http://127.0.0.1:{}/alice/\"\nuser = \"alice\"\npassword_file = \"password\"\n{extra}",
+            closed_port()
+        ),
+    )
+}
+
+#[test]
+fn an_unreachable_caldav_server_delivers_and_logs_the_reason() {
+    let scratch = Scratch::new("caldav-down");
+    let maildir = scratch.path("Maildir");
+    let log = scratch.path("deliver.log");
+    let config = caldav_config(&scratch, "");
+    let output = deliver(
+        &[
+            Path::new("--maildir"),
+            &maildir,
+            Path::new("--config"),
+            &config,
+            Path::new("--log"),
+            &log,
+            &quarantine(&scratch),
+        ],
+        &[],
+        &crasher_reply(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let line = deliver_log(&scratch);
+    // Without the stored copy the crash is not seen: the reply is kept.
+    assert_eq!(messages_in(&maildir).len(), 1, "{line}");
+    assert!(line.contains("status=delivered"), "{line}");
+    assert!(
+        line.contains("calendar store unavailable: PROPFIND http://127.0.0.1:"),
+        "{line}"
+    );
+    assert!(
+        line.contains("delivered without the calendar step"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_required_caldav_server_that_is_down_defers_the_message() {
+    let scratch = Scratch::new("caldav-required");
+    let maildir = scratch.path("Maildir");
+    let log = scratch.path("deliver.log");
+    // Found when the store is opened (the home is listed)...
+    let config = caldav_config(&scratch, "required = true\n");
+    let output = deliver(
+        &[
+            Path::new("--maildir"),
+            &maildir,
+            Path::new("--config"),
+            &config,
+            Path::new("--log"),
+            &log,
+            &quarantine(&scratch),
+        ],
+        &[],
+        &crasher_reply(),
+    );
+    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
+    assert!(messages_in(&maildir).is_empty());
+    let line = deliver_log(&scratch);
+    assert!(
+        line.contains("message-id=<q1-crash-1@crasher.example> status=deferred"),
+        "{line}"
+    );
+    assert!(
+        line.contains("reason=\"calendar store unavailable: PROPFIND"),
+        "{line}"
+    );
+
+    // ...or, with the calendars named (nothing is sent at opening), when
+    // the validation reads the stored copy.
+    let config = caldav_config(&scratch, "required = true\ncalendars = [\"work\"]\n");
+    let output = deliver(
+        &[
+            Path::new("--maildir"),
+            &maildir,
+            Path::new("--config"),
+            &config,
+            Path::new("--log"),
+            &log,
+            &quarantine(&scratch),
+        ],
+        &[],
+        &crasher_reply(),
+    );
+    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
+    assert!(messages_in(&maildir).is_empty());
+    let line = deliver_log(&scratch);
+    assert!(
+        line.contains("reason=\"calendar store unavailable: REPORT"),
+        "{line}"
+    );
+
+    // Plain mail reads no stored copy: delivered while the server is down.
+    let output = deliver(
+        &[
+            Path::new("--maildir"),
+            &maildir,
+            Path::new("--config"),
+            &config,
+            &quarantine(&scratch),
+        ],
+        &[],
+        PLAIN,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(messages_in(&maildir).len(), 1);
+}

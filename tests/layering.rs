@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("recurrence", 4),
     ("validate", 5),
     ("analysis", 6),
+    ("store", 6),
     ("report", 7),
     ("script", 7),
     ("engine", 8),

@@ -222,6 +222,7 @@ fn delivery_follows_the_script_and_logs_the_reason() {
         maildir: Maildir::new(scratch.0.join("Maildir")),
         create_folders: false,
         sendmail: None,
+        calendar: None,
     };
     let engine = Engine::new();
     let script = engine

@@ -8,16 +8,25 @@
 //! undoes what this delivery stored and asks the MTA to retry
 //! ([`Status::TemporaryFailure`], exit code 75), so a retry never doubles a
 //! message.
+//!
+//! The calendar step (`processcalendar` and the validation's reads of the
+//! stored copies) goes through the store in the engine's configuration.
+//! When that store fails meanwhile (a CalDAV server that cannot be
+//! reached), the message is delivered and the failure logged, or, when the
+//! [`CalendarStep`] is `required`, nothing is stored and the MTA is asked to
+//! retry: either way nothing is lost.
 
 mod maildir;
 mod sendmail;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use maildir::{info_flags, Maildir, StoreError};
 pub use sendmail::{Sendmail, SendmailError};
 
 use crate::engine::{Action, CompiledScript, Engine, Envelope, Outcome};
+use crate::store::FailureLog;
 
 /// sendmail-style exit code for a message the MTA should retry later.
 pub const EX_TEMPFAIL: i32 = 75;
@@ -34,6 +43,20 @@ pub struct Delivery {
     /// The command `redirect` and `vacation` go through; without one they
     /// cannot be sent, and the message is kept in INBOX instead.
     pub sendmail: Option<Sendmail>,
+    /// The calendar store's failure log, when the engine's configuration
+    /// has a store: what decides whether a store failure defers the message.
+    pub calendar: Option<CalendarStep>,
+}
+
+/// How a delivery treats the failures of the calendar store.
+#[derive(Debug, Clone)]
+pub struct CalendarStep {
+    /// The log the store notes its failures in (`VdirStore::failures`,
+    /// `CalDavStore::failures`).
+    pub failures: Arc<FailureLog>,
+    /// A failure defers the message (exit code 75) instead of being logged
+    /// beside a delivered one.
+    pub required: bool,
 }
 
 /// How one delivery ended.
@@ -155,6 +178,26 @@ impl Delivery {
         report
     }
 
+    /// A delivery that does not run: the MTA is to retry `message` later
+    /// (a required calendar store that cannot be opened, say).
+    pub fn deferred(message: &[u8], reason: String) -> DeliveryReport {
+        let message = without_mbox_from_line(message);
+        DeliveryReport {
+            status: Status::TemporaryFailure(reason),
+            stored: Vec::new(),
+            sent: Vec::new(),
+            notes: Vec::new(),
+            outcome: Outcome {
+                actions: Vec::new(),
+                failure: None,
+                abandoned: Vec::new(),
+                edited_message: None,
+                analysis: None,
+            },
+            message_id: message_id_of(message),
+        }
+    }
+
     /// Run `chain` on `message` for `envelope` and carry out its actions.
     pub fn deliver(
         &self,
@@ -165,6 +208,10 @@ impl Delivery {
     ) -> DeliveryReport {
         let message = without_mbox_from_line(message);
         let mut notes = Vec::new();
+        if let Some(step) = &self.calendar {
+            // Failures of an earlier delivery by the same store are not this one's.
+            step.failures.take();
+        }
         let outcome = match engine.run_chain(chain, message, envelope) {
             Ok(outcome) => outcome,
             Err(error) => {
@@ -178,17 +225,28 @@ impl Delivery {
                 }
             }
         };
-        let message_id = mail_parser::MessageParser::new()
-            .parse_headers(message)
-            .and_then(|parsed| parsed.message_id().map(|id| format!("<{id}>")));
         let mut report = DeliveryReport {
             status: Status::Delivered,
             stored: Vec::new(),
             sent: Vec::new(),
             notes,
             outcome,
-            message_id,
+            message_id: message_id_of(message),
         };
+        if let Some(step) = &self.calendar {
+            let failures = step.failures.take();
+            if let Some(first) = failures.first() {
+                if step.required {
+                    report.status =
+                        Status::TemporaryFailure(format!("calendar store unavailable: {first}"));
+                    return report;
+                }
+                report.notes.push(format!(
+                    "calendar store unavailable: {}; message delivered without the calendar step",
+                    failures.join("; ")
+                ));
+            }
+        }
         self.carry_out(&mut report, message, envelope);
         report
     }
@@ -322,6 +380,13 @@ impl Delivery {
         }
         report.status = Status::TemporaryFailure(error.to_string());
     }
+}
+
+/// The message's Message-ID, for the log.
+fn message_id_of(message: &[u8]) -> Option<String> {
+    mail_parser::MessageParser::new()
+        .parse_headers(message)
+        .and_then(|parsed| parsed.message_id().map(|id| format!("<{id}>")))
 }
 
 /// The message without the `From ` line an MTA may put before it (mbox

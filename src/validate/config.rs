@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -75,6 +76,10 @@ pub struct Config {
     /// validation reads stored copies from. Default none: the action then
     /// does nothing (outcome `error`, the reason says there is no store).
     pub store: Option<Arc<dyn CalendarStore>>,
+    /// The CalDAV server holding the user's calendars (`[caldav]` in the
+    /// file). Read here, opened by whoever runs the deliveries (the CLI
+    /// opens it into [`Config::store`]). Default none.
+    pub caldav: Option<CalDavSettings>,
     /// Days after the analysis time in which recurrence instances are
     /// counted. Default 365.
     pub horizon_days: u32,
@@ -107,6 +112,7 @@ impl Default for Config {
             scheduling_relays: SchedulingRelays::default(),
             lookup: None,
             store: None,
+            caldav: None,
             horizon_days: DEFAULT_HORIZON_DAYS,
             flood_instances: thresholds.flood_instances,
             flood_per_day: thresholds.flood_per_day,
@@ -129,6 +135,7 @@ impl fmt::Debug for Config {
             .field("scheduling_relays", &self.scheduling_relays)
             .field("lookup", &self.lookup.as_ref().map(|_| "CalendarLookup"))
             .field("store", &self.store.as_ref().map(|_| "CalendarStore"))
+            .field("caldav", &self.caldav)
             .field("horizon_days", &self.horizon_days)
             .field("flood_instances", &self.flood_instances)
             .field("flood_per_day", &self.flood_per_day)
@@ -211,10 +218,21 @@ impl Config {
     /// max_components = 1000
     /// max_properties = 10000
     /// max_nesting = 8
+    ///
+    /// [caldav]                          # the user's calendars on a CalDAV server
+    /// url = "https://dav.example.com/jane/"   # the calendar home (a collection of calendars)
+    /// user = "jane"
+    /// password_file = "/etc/sieve-imip/jane.password"   # or password = "..."
+    /// calendars = ["personal"]          # default: every calendar of the home (one PROPFIND)
+    /// default_calendar = "personal"     # default: the first in name order
+    /// required = false                  # true: deliver defers (75) while the server fails
+    /// timeout_seconds = 30
+    /// max_response_bytes = 16777216
     /// ```
     ///
     /// The calendar lookup is not read from the file: it is code the
-    /// embedder provides (the CLI builds one from `--calendar DIR`).
+    /// embedder provides (the CLI builds one from `--calendar DIR`, or opens
+    /// the `[caldav]` server).
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
         // Parsed twice: the first pass tells a text that is not TOML apart
         // from a value of the wrong type, which the TOML error alone does not.
@@ -457,6 +475,21 @@ struct ConfigFile {
     flood_per_day: Option<Spanned<i64>>,
     far_future_days: Option<Spanned<i64>>,
     max_recurrence_series: Option<Spanned<i64>>,
+    caldav: Option<Spanned<CalDavFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalDavFile {
+    url: Spanned<String>,
+    user: Option<String>,
+    password: Option<String>,
+    password_file: Option<PathBuf>,
+    calendars: Option<Vec<String>>,
+    default_calendar: Option<String>,
+    required: Option<bool>,
+    timeout_seconds: Option<Spanned<i64>>,
+    max_response_bytes: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -542,7 +575,131 @@ impl ConfigFile {
             self.max_recurrence_series,
             &mut config.max_recurrence_series,
         )?;
+        if let Some(caldav) = self.caldav {
+            config.caldav = Some(caldav_settings(text, caldav)?);
+        }
         Ok(config)
+    }
+}
+
+/// `[caldav]`: the URL must be http(s), and the password given one way.
+fn caldav_settings(
+    text: &str,
+    written: Spanned<CalDavFile>,
+) -> Result<CalDavSettings, ConfigError> {
+    let span = written.span();
+    let file = written.into_inner();
+    let url = file.url.get_ref().trim();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(ConfigError::InvalidValue {
+            key: "caldav.url".to_owned(),
+            line: line_of(text, &file.url.span()),
+            message: "expected an http:// or https:// URL".to_owned(),
+        });
+    }
+    let password = match (file.password, file.password_file) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::InvalidValue {
+                key: "caldav.password".to_owned(),
+                line: line_of(text, &span),
+                message: "give password or password_file, not both".to_owned(),
+            })
+        }
+        (Some(password), None) => Some(CalDavPassword::Inline(password)),
+        (None, Some(path)) => Some(CalDavPassword::File(path)),
+        (None, None) => None,
+    };
+    let mut settings = CalDavSettings::new(url);
+    settings.user = file.user;
+    settings.password = password;
+    settings.calendars = file.calendars.unwrap_or_default();
+    settings.default_calendar = file.default_calendar;
+    settings.required = file.required.unwrap_or(false);
+    if let Some(value) = file.timeout_seconds {
+        settings.timeout_seconds = in_range(text, "caldav.timeout_seconds", &value, 1, 3600)?;
+    }
+    if let Some(value) = file.max_response_bytes {
+        settings.max_response_bytes =
+            in_range(text, "caldav.max_response_bytes", &value, 1024, i64::MAX)?;
+    }
+    Ok(settings)
+}
+
+/// Where the CalDAV store is and how to log in (`[caldav]` in the file).
+#[derive(Clone, PartialEq, Eq)]
+pub struct CalDavSettings {
+    /// The calendar home: the collection holding the user's calendars
+    /// (Radicale: `https://host/USER/`).
+    pub url: String,
+    /// User name for HTTP Basic authentication; none: no authentication.
+    pub user: Option<String>,
+    /// The password, written in the file or read from another file.
+    pub password: Option<CalDavPassword>,
+    /// The calendars to use, by name (the last segment of their URL under
+    /// the home). Empty (default): every calendar the home lists, found
+    /// with one PROPFIND when the store is opened.
+    pub calendars: Vec<String>,
+    /// The calendar new events go to; default the first in name order.
+    pub default_calendar: Option<String>,
+    /// Whether a delivery must wait (`deliver` exits 75, the MTA retries)
+    /// while the server cannot be reached. Default false: the message is
+    /// delivered and the failure logged.
+    pub required: bool,
+    /// Time allowed for one HTTP exchange, connecting included. Default 30.
+    pub timeout_seconds: u64,
+    /// Largest response body read (a multistatus of calendar data).
+    /// Default 16 MiB; a larger answer is an error.
+    pub max_response_bytes: u64,
+}
+
+/// Where the CalDAV password comes from. Never the command line.
+#[derive(Clone, PartialEq, Eq)]
+pub enum CalDavPassword {
+    /// Written in the configuration file (`password`).
+    Inline(String),
+    /// The first line of this file (`password_file`; the CLI reads a
+    /// relative path from the configuration file's folder).
+    File(PathBuf),
+}
+
+impl CalDavSettings {
+    /// Settings for the home at `url`, everything else at its default.
+    pub fn new(url: impl Into<String>) -> CalDavSettings {
+        CalDavSettings {
+            url: url.into(),
+            user: None,
+            password: None,
+            calendars: Vec::new(),
+            default_calendar: None,
+            required: false,
+            timeout_seconds: 30,
+            max_response_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+impl fmt::Debug for CalDavPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The password stays out of logs and panics.
+        match self {
+            CalDavPassword::Inline(_) => f.write_str("Inline(..)"),
+            CalDavPassword::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for CalDavSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CalDavSettings")
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .field("password", &self.password)
+            .field("calendars", &self.calendars)
+            .field("default_calendar", &self.default_calendar)
+            .field("required", &self.required)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
     }
 }
 

@@ -40,19 +40,23 @@ pub struct StoredAttendee {
     pub delegated_to: Vec<CalAddress>,
 }
 
-/// At most this many `.ics` files are read from one folder; a folder with
-/// more is refused rather than read in part, since a missing copy would
-/// silently hide a party crash.
+/// At most this many `.ics` files are read from one folder (all its
+/// calendars together); a folder with more is refused rather than read in
+/// part, since a missing copy would silently hide a party crash.
 pub const MAX_CALENDAR_FILES: usize = 10_000;
 
 /// A [`CalendarLookup`] over a folder of `.ics` files (`--calendar DIR`).
 ///
-/// Every `*.ics` file directly in the folder is read once, at construction;
-/// the attendees of every component are indexed by UID (components sharing
-/// a UID, such as a series and its changed instances, pool their attendees,
-/// and an attendee counts as delegating when any of them says so).
-/// Files larger than the calendar limit's `max_bytes` are skipped and listed
-/// in [`DirectoryLookup::skipped`].
+/// The folder is either a calendar itself (`.ics` files directly in it) or
+/// a vdir root, the layout vdirsyncer and khal use: one sub-folder per
+/// calendar, one `.ics` file per item. Both are read: the folder's own
+/// `*.ics` files and those of each sub-folder, once, at construction
+/// (hidden files and folders, whose names start with a dot, are left out:
+/// they are other programs' temporary files). The attendees of every
+/// component are indexed by UID (components sharing a UID, such as a series
+/// and its changed instances, pool their attendees, and an attendee counts
+/// as delegating when any of them says so). Files larger than the calendar
+/// limit's `max_bytes` are skipped and listed in [`DirectoryLookup::skipped`].
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryLookup {
     attendees_by_uid: HashMap<String, StoredAttendees>,
@@ -60,31 +64,21 @@ pub struct DirectoryLookup {
 }
 
 impl DirectoryLookup {
-    /// Read every `*.ics` file in `dir`. Fails when the folder cannot be
-    /// listed, a file cannot be read, or there are more than
-    /// [`MAX_CALENDAR_FILES`] of them.
+    /// Read every `*.ics` file in `dir` and in its calendar sub-folders.
+    /// Fails when a folder cannot be listed, a file cannot be read, or
+    /// there are more than [`MAX_CALENDAR_FILES`] of them.
     pub fn open(dir: &Path, limits: &CalendarLimits) -> Result<DirectoryLookup, io::Error> {
-        let mut files = Vec::new();
-        for entry in fs::read_dir(dir)? {
-            let path = entry?.path();
-            let is_ics = path
-                .extension()
-                .is_some_and(|ext| ext.eq_ignore_ascii_case("ics"));
-            if !is_ics || !path.is_file() {
-                continue;
-            }
-            if files.len() >= MAX_CALENDAR_FILES {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!(
-                        "{}: more than {MAX_CALENDAR_FILES} .ics files",
-                        dir.display()
-                    ),
-                ));
-            }
-            files.push(path);
+        let layout = FolderLayout::of(dir)?;
+        let mut folders = Vec::new();
+        if layout.holds_items {
+            folders.push(dir.to_path_buf());
         }
-        files.sort();
+        folders.extend(layout.calendars.iter().map(|name| dir.join(name)));
+        let mut files = Vec::new();
+        for folder in &folders {
+            let budget = MAX_CALENDAR_FILES.saturating_sub(files.len());
+            files.extend(item_files(folder, budget).map_err(|error| in_folder(folder, error))?);
+        }
 
         let mut lookup = DirectoryLookup::default();
         for path in files {
@@ -197,9 +191,98 @@ fn merge_delegation(
     }
 }
 
+/// What a calendar folder holds, in the vdir layout: its own items and its
+/// calendar sub-folders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FolderLayout {
+    /// `.ics` files lie directly in the folder: it is a calendar itself (a
+    /// single vdir, or a flat folder of events).
+    pub(crate) holds_items: bool,
+    /// The sub-folders, sorted: a vdir root's calendars. When the folder
+    /// holds items itself, only sub-folders that hold items too count (a
+    /// stray folder beside a calendar's files is not a calendar); otherwise
+    /// every sub-folder does, empty ones included.
+    pub(crate) calendars: Vec<String>,
+}
+
+impl FolderLayout {
+    /// List `dir` (one level: a calendar's sub-folders are not descended).
+    pub(crate) fn of(dir: &Path) -> Result<FolderLayout, io::Error> {
+        let mut holds_items = false;
+        let mut folders = Vec::new();
+        for entry in fs::read_dir(dir)? {
+            let path = entry?.path();
+            let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+                continue;
+            };
+            if name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                folders.push(name.to_owned());
+            } else if is_item_file(&path) {
+                holds_items = true;
+            }
+        }
+        folders.sort();
+        if holds_items {
+            // One listing per sub-folder; a folder that cannot be listed
+            // holds nothing we could read anyway.
+            folders.retain(|name| {
+                fs::read_dir(dir.join(name)).is_ok_and(|mut entries| {
+                    entries.any(|entry| entry.is_ok_and(|entry| is_item_file(&entry.path())))
+                })
+            });
+        }
+        Ok(FolderLayout {
+            holds_items,
+            calendars: folders,
+        })
+    }
+}
+
+/// Whether `path` is a calendar item: a `*.ics` file (any case) whose name
+/// does not start with a dot.
+pub(crate) fn is_item_file(path: &Path) -> bool {
+    let visible = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| !name.starts_with('.'));
+    let is_ics = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("ics"));
+    visible && is_ics && path.is_file()
+}
+
+/// The item files directly in `dir`, sorted; more than `budget` of them is
+/// an error ([`io::ErrorKind::InvalidInput`]).
+pub(crate) fn item_files(dir: &Path, budget: usize) -> Result<Vec<PathBuf>, io::Error> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if !is_item_file(&path) {
+            continue;
+        }
+        if files.len() >= budget {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("more than {MAX_CALENDAR_FILES} .ics files"),
+            ));
+        }
+        files.push(path);
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// An error reading `dir`, saying which folder it was.
+fn in_folder(dir: &Path, error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", dir.display()))
+}
+
 /// The file's text, or `None` when it is over `max_bytes`. Reads at most one
 /// byte past the limit, so a file that grows meanwhile costs no more.
-fn read_bounded(path: &Path, max_bytes: usize) -> Result<Option<String>, io::Error> {
+pub(crate) fn read_bounded(path: &Path, max_bytes: usize) -> Result<Option<String>, io::Error> {
     let with_context =
         |error: io::Error| io::Error::new(error.kind(), format!("{}: {error}", path.display()));
     let file = fs::File::open(path).map_err(with_context)?;

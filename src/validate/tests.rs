@@ -1757,6 +1757,69 @@ fn toml_unknown_key_names_key_and_line() {
 }
 
 #[test]
+fn toml_caldav_section() {
+    let config = Config::from_toml(concat!(
+        "[caldav]\n",
+        "url = \"https://dav.example.com/jane/\"\n",
+        "user = \"jane\"\n",
+        "password_file = \"jane.password\"\n",
+        "calendars = [\"personal\", \"work\"]\n",
+        "default_calendar = \"work\"\n",
+        "required = true\n",
+        "timeout_seconds = 5\n",
+        "max_response_bytes = 65536\n",
+    ))
+    .unwrap_or_else(|err| panic!("{err}"));
+    let caldav = config.caldav.unwrap_or_else(|| panic!("[caldav] read"));
+    assert_eq!(caldav.url, "https://dav.example.com/jane/");
+    assert_eq!(caldav.user.as_deref(), Some("jane"));
+    assert_eq!(
+        caldav.password,
+        Some(crate::validate::CalDavPassword::File(
+            "jane.password".into()
+        ))
+    );
+    assert_eq!(caldav.calendars, ["personal", "work"]);
+    assert_eq!(caldav.default_calendar.as_deref(), Some("work"));
+    assert!(caldav.required);
+    assert_eq!(
+        (caldav.timeout_seconds, caldav.max_response_bytes),
+        (5, 65536)
+    );
+
+    // The password never shows in a debug print.
+    let inline =
+        Config::from_toml("[caldav]\nurl = \"http://127.0.0.1/a/\"\npassword = \"hunter2\"\n")
+            .unwrap_or_else(|err| panic!("{err}"));
+    assert!(!format!("{inline:?}").contains("hunter2"));
+    assert_eq!(inline.caldav.map(|caldav| caldav.required), Some(false));
+
+    for (text, key) in [
+        ("[caldav]\nurl = \"ftp://x/\"\n", "caldav.url"),
+        (
+            "[caldav]\nurl = \"https://x/\"\npassword = \"a\"\npassword_file = \"b\"\n",
+            "caldav.password",
+        ),
+        (
+            "[caldav]\nurl = \"https://x/\"\ntimeout_seconds = 0\n",
+            "caldav.timeout_seconds",
+        ),
+    ] {
+        assert!(
+            matches!(Config::from_toml(text), Err(ConfigError::InvalidValue { key: refused, .. }) if refused == key),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        Config::from_toml("[caldav]\nurl = \"https://x/\"\npasword = \"a\"\n").err(),
+        Some(ConfigError::UnknownKey {
+            key: "pasword".to_owned(),
+            line: 3
+        })
+    );
+}
+
+#[test]
 fn toml_bad_reason_and_bad_values() {
     let error = Config::from_toml("[weights]\nnot-invited = 10\norganiser-mismatch = 40\n").err();
     match error {
@@ -1906,6 +1969,46 @@ fn directory_lookup_indexes_attendees_by_uid() {
 
     let _ = std::fs::remove_dir_all(&dir);
     assert!(DirectoryLookup::open(&dir, &limits).is_err());
+}
+
+#[test]
+fn directory_lookup_reads_a_vdir_root() {
+    let dir = std::env::temp_dir().join(format!("sieve-imip-lookup-vdir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).unwrap_or_else(|err| panic!("{err}"));
+        }
+        std::fs::write(path, text).unwrap_or_else(|err| panic!("{err}"))
+    };
+    // One folder per calendar, as vdirsyncer and khal keep them; hidden
+    // files and folders are other programs' (a vdirsyncer status folder, a
+    // half-written temporary file).
+    write(
+        "work/a.ics",
+        &calendar("PUBLISH", "vdir-1@example.com", &[ORGANIZER, BOB]),
+    );
+    write(
+        "home/b.ics",
+        &calendar("PUBLISH", "vdir-2@example.com", &[ORGANIZER, CAROL]),
+    );
+    write(
+        "home/.b.ics.1.tmp",
+        &calendar("PUBLISH", "vdir-3@example.com", &[ORGANIZER]),
+    );
+    write(
+        ".status/c.ics",
+        &calendar("PUBLISH", "vdir-4@example.com", &[ORGANIZER]),
+    );
+    let lookup = DirectoryLookup::open(&dir, &CalendarLimits::default())
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(lookup.len(), 2);
+    assert!(lookup.attendees("vdir-1@example.com").is_some());
+    assert!(lookup.attendees("vdir-2@example.com").is_some());
+    assert_eq!(lookup.attendees("vdir-3@example.com"), None);
+    assert_eq!(lookup.attendees("vdir-4@example.com"), None);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A message stuffed with Authentication-Results and DKIM-Signature fields
