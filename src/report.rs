@@ -317,7 +317,7 @@ impl<'a> Report<'a> {
             if let Some(other) = &series.other_reading {
                 let _ = writeln!(
                     text,
-                    "  recurrence {}, the missing part expanded: {} instances, {} in the horizon, at most {} a day",
+                    "  recurrence {} under the other reading: {} instances, {} in the horizon, at most {} a day",
                     series.uid.unwrap_or("?"),
                     other.instances_total,
                     other.instances_in_horizon,
