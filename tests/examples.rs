@@ -96,3 +96,59 @@ fn global_and_user_examples_run_as_one_chain() {
         assert_eq!(actual.join("; "), expected, "{sample}");
     }
 }
+
+/// The METHOD is the sender's to write, and it reaches folder names: a
+/// value that is no RFC 5545 token is never a method (not through
+/// `:method`, not as the effective method), and the shipped routing
+/// scripts file only the methods they name, so no sender picks a path or
+/// makes a mailbox per invented method.
+#[test]
+fn a_sender_does_not_choose_folder_names() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixture = |name: &str| std::fs::read(root.join("tests/fixtures").join(name)).expect(name);
+    let traversal = fixture("method-not-a-token.eml");
+    let traversal_in_object = fixture("method-not-a-token-parameter-is.eml");
+    let invented = String::from_utf8(fixture("parameter-disagrees-with-object.eml"))
+        .expect("utf-8")
+        .replace("method=REQUEST", "method=X-MAILBOX-7")
+        .replace("METHOD:PUBLISH", "METHOD:X-MAILBOX-7")
+        .into_bytes();
+    let envelope = Envelope::default();
+    let actions = |script_name: &str, message: &[u8]| {
+        let source = std::fs::read_to_string(root.join("scripts-examples").join(script_name))
+            .expect("script");
+        let script = compile(&source).expect("compiles");
+        let outcome = run(&script, message, &envelope).expect("run");
+        let actions: Vec<String> = outcome.actions.iter().map(ToString::to_string).collect();
+        actions.join("; ")
+    };
+    for script_name in ["route-by-method.sieve", "quarantine-and-route.sieve"] {
+        assert_eq!(actions(script_name, &traversal), "keep", "{script_name}");
+        assert_eq!(actions(script_name, &invented), "keep", "{script_name}");
+        // The object's METHOD is no token, so the parameter's REQUEST is
+        // the method: a name the script lists.
+        assert_eq!(
+            actions(script_name, &traversal_in_object),
+            "fileinto :create \"Calendar/REQUEST\"",
+            "{script_name}"
+        );
+    }
+
+    // What any script sees: the message is iMIP and malformed, with no method.
+    let probe = compile(
+        r#"require ["imip", "variables", "fileinto"];
+           if imip :present { fileinto "present"; }
+           if imip :matches :method "*" { fileinto "method ${1}"; }
+           if imip :reason "malformed" { fileinto "malformed"; }"#,
+    )
+    .expect("compiles");
+    let outcome = run(&probe, &traversal, &envelope).expect("run");
+    let folders: Vec<String> = outcome.actions.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        folders,
+        ["fileinto \"present\"", "fileinto \"malformed\""],
+        "no method reaches the script"
+    );
+    let analysis = outcome.analysis.expect("analysed");
+    assert_eq!(analysis.method(), None);
+}

@@ -22,6 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use icalendar::parser::{read_calendar_simple, Component};
 
 use crate::finding::{Finding, Reason};
+use crate::syntax::content_line::is_method_token;
 
 pub use address::CalAddress;
 pub use values::{DateValue, Observance, TimeZoneDefinition};
@@ -230,7 +231,7 @@ fn parse_calendar_from(text: &str, limits: &CalendarLimits, input: ParserInput) 
         ..CalendarObject::default()
     };
     if text.len() > limits.max_bytes {
-        object.method = lines::method_near_start(text);
+        object.method = lines::method_near_start(text).filter(|method| is_method_token(method));
         object.findings.push(Finding::new(
             Reason::Oversized,
             format!(
@@ -246,7 +247,11 @@ fn parse_calendar_from(text: &str, limits: &CalendarLimits, input: ParserInput) 
     let mut outline = lines::outline(&unfolded, &index, limits.max_nesting);
     object.component_count = outline.component_count;
     object.property_count = outline.property_count;
-    object.method = outline.method.as_ref().map(|(method, _)| method.clone());
+    object.method = outline
+        .method
+        .as_ref()
+        .map(|(method, _)| method.clone())
+        .filter(|method| is_method_token(method));
 
     if !outline.has_content {
         object.findings.push(Finding::new(

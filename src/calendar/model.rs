@@ -6,6 +6,7 @@ use super::address::CalAddress;
 use super::lines::{excerpt, offset_within, LineIndex};
 use super::values::{DateValue, Observance, ObservanceKind, TimeZoneDefinition};
 use super::{Attendee, ComponentKind, Organizer, SchedulingComponent};
+use crate::syntax::content_line::is_method_token;
 
 /// The properties of a scheduling component the model keeps, upper-case.
 const KNOWN_PROPERTIES: [&str; 12] = [
@@ -127,14 +128,26 @@ impl<'a> ModelBuilder<'a> {
     }
 
     pub(super) fn add_calendar_properties(&mut self, properties: &[Property<'_>]) {
+        // The first METHOD with a value is the object's, token or not, as
+        // locating reads it (`message::scan`): a value that is no token
+        // leaves the object without a method, and a later line cannot
+        // supply one.
+        let mut settled = self.method.is_some();
         for property in properties.iter().filter(|p| is(p, "METHOD")) {
             let line = self.property_line(property);
             let value = property.val.as_str().trim();
-            if self.method.is_some() {
+            if settled {
                 self.problem(line, "a second METHOD; the first is kept");
             } else if value.is_empty() {
                 self.problem(line, "METHOD without a value");
+            } else if !is_method_token(value) {
+                settled = true;
+                self.problem(
+                    line,
+                    "a METHOD value that is not an RFC 5545 token (letters, digits and '-'); not used as the method",
+                );
             } else {
+                settled = true;
                 self.method = Some(value.to_ascii_uppercase());
             }
         }

@@ -82,7 +82,14 @@ impl Engine {
             if let Some(flags) = internal_flags.take() {
                 context.set_global_variable(INTERNAL_FLAGS, flags);
             }
-            let outcome = self.drive(script, &current, envelope, &mut context, analysis.take());
+            let outcome = self.drive(
+                script,
+                &current,
+                &raw,
+                envelope,
+                &mut context,
+                analysis.take(),
+            );
             internal_flags = context.global_variable(INTERNAL_FLAGS).cloned();
             analysis = outcome.analysis;
             if let Some(failure) = outcome.failure {

@@ -14,15 +14,20 @@ use crate::analysis::Analysis;
 impl Engine {
     /// Run the script to its end, answering each event; a failure keeps the
     /// message and lists what the script had done.
+    ///
+    /// `raw` is the message this script runs on (in a chain, as the scripts
+    /// before it edited it); `received` is the message as delivered, the
+    /// only one the analysis ever reads.
     pub(super) fn drive(
         &self,
         script: &CompiledScript,
         raw: &[u8],
+        received: &[u8],
         envelope: &Envelope,
         context: &mut sieve::Context<'_>,
         mut analysis: Option<Analysis>,
     ) -> Outcome {
-        let mut run = RunState::new(raw, envelope.to.as_deref());
+        let mut run = RunState::new(raw, received, envelope.to.as_deref());
         let mut input = Input::script("main", script.sieve.clone());
         while let Some(result) = context.run(input) {
             input = match result {
@@ -151,6 +156,13 @@ impl Engine {
     /// An `include` (RFC 6609): the host gives the text, the front-end
     /// compiles it, and the analysis is deepened when the included script
     /// asks for more items than the ones filled so far.
+    ///
+    /// The deeper analysis reads the message as received, never the
+    /// context's: sieve-rs edits its parsed message in place, so by now it
+    /// holds whatever the including script added or deleted with
+    /// editheader (a forged Authentication-Results, a removed
+    /// DKIM-Signature). Every script of a run answers from one analysis of
+    /// one message.
     fn include(
         &self,
         name: sieve::Script,
@@ -182,13 +194,19 @@ impl Engine {
             ),
         })?;
         if included.uses_imip() {
-            let needed = match analysis.as_ref() {
-                Some(done) => included.items.union(answerable_at(done.depth())),
-                None => included.items,
-            };
-            let deeper = self.analyse(context, needed, analysis.take(), run.recipient)?;
-            fill_items(context, &deeper, needed);
-            *analysis = Some(deeper);
+            let answerable = analysis
+                .as_ref()
+                .map(|done| answerable_at(done.depth()))
+                .unwrap_or_default();
+            let needed = included.items.union(answerable);
+            if needed != answerable {
+                let received = self.runtime.filter(run.received);
+                let deeper = self.analyse(&received, needed, analysis.take(), run.recipient)?;
+                *analysis = Some(deeper);
+            }
+            if let Some(done) = analysis.as_ref() {
+                fill_items(context, done, needed);
+            }
         }
         Ok(Input::script(name, included.sieve))
     }
@@ -196,9 +214,12 @@ impl Engine {
 
 /// What the event loop has gathered so far.
 pub(super) struct RunState<'m> {
-    /// The message as delivered: sieve-rs edits its parsed copy in place,
-    /// so header edits are measured against these bytes.
+    /// The message this script started from: sieve-rs edits its parsed
+    /// copy in place, so header edits are measured against these bytes.
     original: &'m [u8],
+    /// The message as delivered, before any script of the run edited it:
+    /// what an analysis an included script asks for reads.
+    received: &'m [u8],
     /// The envelope recipient, for analyses an included script asks for.
     pub(super) recipient: Option<&'m str>,
     pub(super) actions: Vec<Action>,
@@ -209,9 +230,14 @@ pub(super) struct RunState<'m> {
 }
 
 impl<'m> RunState<'m> {
-    pub(super) fn new(original: &'m [u8], recipient: Option<&'m str>) -> RunState<'m> {
+    pub(super) fn new(
+        original: &'m [u8],
+        received: &'m [u8],
+        recipient: Option<&'m str>,
+    ) -> RunState<'m> {
         RunState {
             original,
+            received,
             recipient,
             actions: Vec::new(),
             created: Vec::new(),

@@ -188,7 +188,7 @@ impl Engine {
             fill_items(&mut context, done, script.items);
         }
         Ok(self
-            .drive(script, &raw, envelope, &mut context, analysis)
+            .drive(script, &raw, &raw, envelope, &mut context, analysis)
             .noting_unparsable())
     }
 

@@ -15,6 +15,12 @@
 //!    METHOD. Copies of one object count once; copies that disagree on METHOD
 //!    or UID give `method-mismatch`.
 //!
+//! METHOD values (the object's and the Content-Type parameter's) count only
+//! when they are RFC 5545 tokens (letters, digits, `-`): the effective
+//! method reaches folder names through `imip :method`, so a value such as
+//! `REQUEST/../../TRASH` is kept as what the part said, for the `malformed`
+//! finding, and is never the method.
+//!
 //! Calendars inside an attached `message/rfc822` (forwards, bounces) belong to
 //! that message, not to this one: they are listed in [`Located::embedded`].
 //!
@@ -34,6 +40,7 @@ use std::fmt;
 use mail_parser::{Message, MessagePart};
 
 use crate::headers::msg_id::{parse_msg_id_bytes, MsgId};
+use crate::syntax::content_line::is_method_token;
 
 pub use raw::{is_rfc5322_mail, repair_raw_message};
 
@@ -65,7 +72,7 @@ pub struct CandidateCopy {
     /// Index of the part in the outer message's `parts`, for reading it
     /// again ([`candidate_text`]).
     pub part_id: usize,
-    /// Its effective METHOD, upper-cased.
+    /// Its effective METHOD, upper-cased (a token, see [`LocatedObject::method`]).
     pub method: Option<String>,
     /// Its first UID.
     pub uid: Option<String>,
@@ -91,11 +98,15 @@ pub struct LocatedObject {
     pub part_id: usize,
     /// The calendar text, decoded to UTF-8 whatever the transfer encoding and charset.
     pub text: String,
-    /// Effective METHOD, upper-cased: the object's METHOD wins, else the parameter's.
+    /// Effective METHOD, upper-cased: the object's METHOD wins, else the
+    /// parameter's. Only an RFC 5545 token (letters, digits, `-`) is a
+    /// method: a value that is not one counts as absent.
     pub method: Option<String>,
-    /// The Content-Type `method` parameter, upper-cased.
+    /// The Content-Type `method` parameter as written, upper-cased (it may be
+    /// no token; then it is not the method, and a `malformed` finding says so).
     pub parameter_method: Option<String>,
-    /// The object's METHOD property, upper-cased.
+    /// The object's METHOD property as written, upper-cased (it may be no
+    /// token, as for `parameter_method`).
     pub object_method: Option<String>,
     /// The object's first UID, used to tell copies of one object from different objects.
     pub uid: Option<String>,
@@ -134,7 +145,7 @@ impl fmt::Display for LocatedBy {
 pub struct EmbeddedCalendar {
     /// IMAP section path, numbered inside the embedded message ("2.1", "3.2.1"...).
     pub part: String,
-    /// Its effective METHOD (object's, else parameter's), if it has one.
+    /// Its effective METHOD (object's, else parameter's; a token), if it has one.
     pub method: Option<String>,
 }
 
@@ -210,7 +221,7 @@ impl Survey {
                 let seen = glance(&headers.body_text(entity.part));
                 self.embedded.push(EmbeddedCalendar {
                     part: path.to_string(),
-                    method: seen.method.or_else(|| headers.parameter_method()),
+                    method: effective_method(seen.method, headers.parameter_method()),
                 });
             }
             return;
@@ -247,15 +258,31 @@ struct Reading<'m> {
     seen: CalendarGlance,
 }
 
+/// The method a part's object and Content-Type say together: the object's
+/// METHOD wins, else the parameter's; a value that is not a token is none.
+fn effective_method(object: Option<String>, parameter: Option<String>) -> Option<String> {
+    [object, parameter]
+        .into_iter()
+        .flatten()
+        .find(|said| is_method_token(said))
+}
+
 impl Reading<'_> {
     fn effective_method(&self) -> Option<&String> {
-        self.seen.method.as_ref().or(self.parameter_method.as_ref())
+        [&self.seen.method, &self.parameter_method]
+            .into_iter()
+            .flatten()
+            .find(|said| is_method_token(said))
     }
 
-    /// Whether the structure rules take this part as an iMIP object.
+    /// Whether the structure rules take this part as an iMIP object. A
+    /// METHOD that is not a token still makes a text/calendar part one (a
+    /// malformed one): the sender meant it as scheduling mail.
     fn is_imip_candidate(&self) -> bool {
         match self.kind {
-            Some(CalendarKind::TextCalendar) => self.effective_method().is_some(),
+            Some(CalendarKind::TextCalendar) => {
+                self.seen.method.is_some() || self.parameter_method.is_some()
+            }
             Some(CalendarKind::IcsFile) => self.seen.method.is_some(),
             None => false,
         }

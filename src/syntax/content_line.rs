@@ -343,8 +343,28 @@ pub(crate) fn loose_value(line: &str) -> Option<&str> {
     Some(line.get(colon.saturating_add(1)..)?.trim())
 }
 
-/// The METHOD of an unfolded METHOD line: its value upper-cased, `None`
-/// when empty.
+/// `metvalue = iana-token / x-name`
+///
+/// Returns the token and the rest of the value.
+pub(crate) fn metvalue(input: &str) -> Option<(&str, &str)> {
+    name(input)
+}
+
+/// Whether a METHOD value (the property's or the Content-Type parameter's,
+/// trimmed) is one whole RFC 5545 token. Anything else is not a method:
+/// the value reaches folder names through `imip :method`, so a sender must
+/// not choose `/`, `.` or spaces in it.
+pub(crate) fn is_method_token(value: &str) -> bool {
+    matches!(metvalue(value), Some((_, "")))
+}
+
+/// `said` when it is a METHOD token ([`is_method_token`]), else `None`.
+pub(crate) fn as_method(said: Option<&str>) -> Option<&str> {
+    said.filter(|value| is_method_token(value))
+}
+
+/// The METHOD of an unfolded METHOD line as written: its value upper-cased,
+/// `None` when empty. Whether it is a token is [`is_method_token`]'s to say.
 pub(crate) fn method_value(line: &str) -> Option<String> {
     loose_value(line)
         .filter(|value| !value.is_empty())
@@ -612,5 +632,28 @@ mod tests {
                 kind => assert!(!(kind.is_property("METHOD") && open.holds_calendar_properties())),
             }
         }
+    }
+
+    #[test]
+    fn a_method_is_one_whole_token() {
+        for method in ["REQUEST", "DECLINECOUNTER", "X-MS-OLK", "x-custom-2"] {
+            assert!(is_method_token(method), "{method}");
+        }
+        for value in [
+            "",
+            "REQUEST/../../TRASH",
+            "REQUEST ",
+            "REQ UEST",
+            "REQUEST.",
+            "Calendar/REQUEST",
+            "REQUÉST",
+            "REQUEST\u{0}",
+            "\"REQUEST\"",
+            "REQUEST;X=1",
+        ] {
+            assert!(!is_method_token(value), "{value:?}");
+        }
+        assert_eq!(as_method(Some("REPLY")), Some("REPLY"));
+        assert_eq!(as_method(Some("../REPLY")), None);
     }
 }

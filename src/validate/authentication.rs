@@ -36,10 +36,18 @@ pub(super) struct HeaderEvidence {
 
 impl HeaderEvidence {
     pub(super) fn trusted(&self) -> impl Iterator<Item = &AuthenticationResults> + '_ {
+        self.trusted_with_positions().map(|(_, parsed)| parsed)
+    }
+
+    /// The trusted headers with their positions in `entries`, which tell
+    /// one header from another.
+    pub(super) fn trusted_with_positions(
+        &self,
+    ) -> impl Iterator<Item = (usize, &AuthenticationResults)> + '_ {
         self.trusted
             .iter()
             .filter_map(|&position| match self.entries.get(position) {
-                Some(AuthResultsEntry::Parsed(parsed)) => Some(parsed),
+                Some(AuthResultsEntry::Parsed(parsed)) => Some((position, parsed)),
                 _ => None,
             })
     }
@@ -176,14 +184,18 @@ pub(super) fn check(
         );
     }
     for (domain, failed) in unauthenticated {
-        let domain = quoted(domain);
-        let detail = if failed {
+        let quoted_domain = quoted(domain);
+        let detail = if failed && has_conflict(domain, evidence) {
             format!(
-                "the trusted {servers} reports no DKIM or DMARC pass for the From domain {domain}, and a failure (it reports {summary})"
+                "the trusted {servers} reports both a pass and a failure for the From domain {quoted_domain} in different Authentication-Results fields, and conflicting results count as not passed: a field claiming a trusted authserv-id may be forged (it reports {summary})"
+            )
+        } else if failed {
+            format!(
+                "the trusted {servers} reports no DKIM or DMARC pass for the From domain {quoted_domain}, and a failure (it reports {summary})"
             )
         } else {
             format!(
-                "nothing authenticates the From domain {domain}: the trusted {servers} reports no DKIM or DMARC pass for it ({summary})"
+                "nothing authenticates the From domain {quoted_domain}: the trusted {servers} reports no DKIM or DMARC pass for it ({summary})"
             )
         };
         findings.push(Reason::UnauthenticatedSender, detail);
@@ -215,7 +227,14 @@ fn is_failure(result: &ResInfo) -> bool {
 /// signature did not verify, DMARC failed for it, or DMARC was evaluated
 /// for a different From domain.
 fn has_failure(domain: &str, evidence: &HeaderEvidence) -> bool {
-    evidence.trusted().any(|parsed| {
+    evidence
+        .trusted()
+        .any(|parsed| reports_failure(parsed, domain))
+}
+
+/// [`has_failure`] for one header.
+fn reports_failure(parsed: &AuthenticationResults, domain: &str) -> bool {
+    {
         let dkim = parsed.results_for("dkim").any(|result| {
             is_failure(result) && signing_domain(result).is_some_and(|d| aligned(domain, d))
         });
@@ -226,14 +245,67 @@ fn has_failure(domain: &str, evidence: &HeaderEvidence) -> bool {
             }
         });
         dkim || dmarc
-    })
+    }
 }
 
 /// Whether a trusted result authenticates `domain`: DKIM passed for it or a
 /// parent of it (see `validate`'s documentation), or DMARC passed with it as
-/// `header.from`.
+/// `header.from`, and no other trusted header reports a failure for it.
+///
+/// A border server that writes its results just below its own `Received`
+/// and does not remove look-alikes leaves a forged field with its
+/// authserv-id right next to its own, inside the trusted block: its own
+/// failure must not be overturned by the forged pass. Results of one
+/// header may disagree (two signatures of one domain, one broken); results
+/// of two headers claiming the same trusted server may not, and a conflict
+/// counts as not passed.
 fn is_authenticated(domain: &str, evidence: &HeaderEvidence) -> bool {
-    evidence.trusted().any(|parsed| {
+    evidence
+        .trusted_with_positions()
+        .any(|(at, parsed)| reports_pass(parsed, domain) && !contradicted(at, domain, evidence))
+}
+
+/// Whether a trusted header other than the one at `at` reports a failure
+/// for `domain`.
+fn contradicted(at: usize, domain: &str, evidence: &HeaderEvidence) -> bool {
+    evidence
+        .trusted_with_positions()
+        .any(|(other, parsed)| other != at && reports_failure(parsed, domain))
+}
+
+/// Whether a trusted header other than the one at `at` reports a DKIM
+/// failure for the domain that `passed` (a DKIM pass) names: the same
+/// method and domain, which a field claiming the same server must not
+/// overturn (step 7 reads passes signature by signature).
+pub(super) fn dkim_pass_contradicted(
+    at: usize,
+    passed: &ResInfo,
+    evidence: &HeaderEvidence,
+) -> bool {
+    let Some(signer) = signing_domain(passed).map(trim_domain) else {
+        return false;
+    };
+    evidence
+        .trusted_with_positions()
+        .filter(|(other, _)| *other != at)
+        .flat_map(|(_, parsed)| parsed.results_for("dkim"))
+        .any(|result| {
+            is_failure(result)
+                && signing_domain(result)
+                    .is_some_and(|domain| trim_domain(domain).eq_ignore_ascii_case(signer))
+        })
+}
+
+/// Whether some trusted header passes `domain` but another contradicts it.
+fn has_conflict(domain: &str, evidence: &HeaderEvidence) -> bool {
+    evidence
+        .trusted_with_positions()
+        .any(|(at, parsed)| reports_pass(parsed, domain) && contradicted(at, domain, evidence))
+}
+
+/// [`is_authenticated`] for one header, on its own.
+fn reports_pass(parsed: &AuthenticationResults, domain: &str) -> bool {
+    {
         let dkim = parsed.results_for("dkim").any(|result| {
             result.passed() && signing_domain(result).is_some_and(|d| aligned(domain, d))
         });
@@ -244,7 +316,7 @@ fn is_authenticated(domain: &str, evidence: &HeaderEvidence) -> bool {
                     .is_some_and(|from| trim_domain(from).eq_ignore_ascii_case(domain))
         });
         dkim || dmarc
-    })
+    }
 }
 
 /// The domain a DKIM result names: `header.d`, else the domain of

@@ -3,7 +3,9 @@
 //! covered by a DKIM signature a trusted server reports passing
 //! (`imip-header-unsigned`).
 
-use super::authentication::{configured_ids, results_summary, HeaderEvidence};
+use super::authentication::{
+    configured_ids, dkim_pass_contradicted, results_summary, HeaderEvidence,
+};
 use super::detail::quoted;
 use super::{Config, FindingList};
 use crate::finding::Reason;
@@ -31,15 +33,17 @@ pub(super) fn check(evidence: &HeaderEvidence, config: &Config, findings: &mut F
         );
         return;
     }
-    let passing = evidence
-        .trusted()
-        .flat_map(|parsed| parsed.results_for("dkim"))
-        .filter(|result| result.passed())
-        .any(|result| {
-            covering
-                .iter()
-                .any(|signature| signature.matches_result(result))
-        });
+    let passing = evidence.trusted_with_positions().any(|(at, parsed)| {
+        parsed
+            .results_for("dkim")
+            .filter(|result| result.passed())
+            .any(|result| {
+                covering
+                    .iter()
+                    .any(|signature| signature.matches_result(result))
+                    && !dkim_pass_contradicted(at, result, evidence)
+            })
+    });
     if passing {
         return;
     }

@@ -50,6 +50,10 @@
 //!   to remove it (RFC 8601 section 5). A server that appends its results at
 //!   the bottom of the header (Exim's `add_header` without `:at_start:`)
 //!   needs that option, or the border's removal of look-alikes, instead.
+//!   A border that writes its results just below its own `Received` has a
+//!   forged field with its authserv-id right next to its own, inside the
+//!   block: a pass in one field does not overturn a failure for the same
+//!   domain in another, and conflicting results count as not passed.
 //! - `unauthenticated-sender` needs a trusted verdict against the From
 //!   domain when no trusted result authenticates it: its own DKIM signature
 //!   failed (`fail`, `softfail`, `neutral`, `policy`, `permerror`), DMARC

@@ -6,8 +6,9 @@
 //! could not be examined to the end.
 
 use crate::calendar::CalendarObject;
-use crate::finding::{Finding, Reason};
+use crate::finding::{quote_untrusted, Finding, Quote, Reason};
 use crate::message::{CandidateCopy, Located, LocatedObject};
+use crate::syntax::content_line::{as_method, is_method_token};
 
 /// The step's findings, in the order a reader meets them: the MIME walk,
 /// the copies, the object's METHOD, then the object's own parse.
@@ -28,7 +29,7 @@ pub(super) fn structure(located: &Located, calendar: Option<&CalendarObject>) ->
             .iter()
             .filter_map(|other| copy_disagreement(other, object)),
     );
-    findings.extend(method_finding(object));
+    findings.extend(method_findings(object));
     if let Some(calendar) = calendar {
         findings.extend(calendar.findings.iter().cloned());
     }
@@ -71,21 +72,45 @@ fn shown(value: &Option<String>) -> &str {
 }
 
 /// What the object's own METHOD says against its Content-Type parameter.
-fn method_finding(object: &LocatedObject) -> Option<Finding> {
+/// A value that is not an RFC 5545 token is `malformed` and compared with
+/// nothing: it is no method at all.
+fn method_findings(object: &LocatedObject) -> Vec<Finding> {
     let part = &object.part;
-    match (&object.parameter_method, &object.object_method) {
+    let mut findings = Vec::new();
+    let said = [
+        (&object.parameter_method, "Content-Type method parameter"),
+        (&object.object_method, "METHOD property"),
+    ];
+    for (value, what) in said {
+        if let Some(value) = value.as_deref().filter(|value| !is_method_token(value)) {
+            findings.push(Finding::new(
+                Reason::Malformed,
+                format!(
+                    "part {part}: the {what} {} is not an RFC 5545 token (letters, digits and '-'); it is not used as the method",
+                    quote_untrusted(value, Quote::Excerpt)
+                ),
+            ));
+        }
+    }
+    let nothing_said = object.parameter_method.is_none() && object.object_method.is_none();
+    let compared = match (
+        as_method(object.parameter_method.as_deref()),
+        as_method(object.object_method.as_deref()),
+    ) {
         (Some(parameter), Some(property)) if parameter != property => Some(Finding::new(
             Reason::MethodMismatch,
             format!("part {part}: Content-Type method={parameter} but the object says METHOD:{property}; the object wins"),
         )),
-        (Some(parameter), None) => Some(Finding::new(
+        (Some(parameter), None) if object.object_method.is_none() => Some(Finding::new(
             Reason::Malformed,
             format!("part {part}: the object has no METHOD property; using the Content-Type method={parameter}"),
         )),
-        (None, None) => Some(Finding::new(
+        (None, None) if nothing_said => Some(Finding::new(
             Reason::Malformed,
             format!("part {part}: neither a METHOD property nor a Content-Type method parameter"),
         )),
         _ => None,
-    }
+    };
+    findings.extend(compared);
+    findings
 }

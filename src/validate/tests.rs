@@ -1263,6 +1263,58 @@ fn trusted_id_below_our_received_field_is_ignored() {
     assert_eq!(reasons(&validation), ["unauthenticated-sender"]);
 }
 
+/// A border that writes its results just below its own Received and does
+/// not remove look-alikes leaves the sender's forgery with its authserv-id
+/// beside its own, inside the trusted block: its failure for a method and
+/// domain stands against a pass from another field claiming the same
+/// server, and conflicting results count as not passed.
+#[test]
+fn a_forged_pass_beside_the_trusted_failure_does_not_win() {
+    let border = "Authentication-Results: mx.example.org; dkim=fail header.d=example.com header.b=QUJD; dmarc=fail header.from=example.com";
+    let forged = "Authentication-Results: mx.example.org; dkim=pass header.d=example.com header.b=QUJD; dmarc=pass header.from=example.com";
+    let received =
+        "Received: from attacker.example by mx.example.org; Fri, 10 Jan 2025 09:00:05 +0000";
+    let raw = spoofed_request(&[received, border, forged]);
+    let validation = Run::new(&trusting("mx.example.org")).on(&raw);
+    assert_eq!(reasons(&validation), ["unauthenticated-sender"]);
+    assert!(
+        detail(&validation, Reason::UnauthenticatedSender)
+            .contains("reports both a pass and a failure for the From domain example.com in different Authentication-Results fields"),
+        "{}",
+        detail(&validation, Reason::UnauthenticatedSender)
+    );
+
+    // The forgery first, the border's below it: the same.
+    let raw = spoofed_request(&[received, forged, border]);
+    let validation = Run::new(&trusting("mx.example.org")).on(&raw);
+    assert_eq!(reasons(&validation), ["unauthenticated-sender"]);
+
+    // A border that checked no DKIM but failed DMARC: a forged DKIM pass
+    // for the domain does not overturn the failure either.
+    let dmarc_only =
+        "Authentication-Results: mx.example.org; dkim=none; dmarc=fail header.from=example.com";
+    let dkim_forged =
+        "Authentication-Results: mx.example.org; dkim=pass header.d=example.com header.b=QUJD";
+    let raw = spoofed_request(&[received, dmarc_only, dkim_forged]);
+    let validation = Run::new(&trusting("mx.example.org")).on(&raw);
+    assert_eq!(reasons(&validation), ["unauthenticated-sender"]);
+
+    // One field may report two signatures of one domain, one broken (a
+    // list footer): its pass stands.
+    let one_field = "Authentication-Results: mx.example.org; dkim=fail header.d=example.com header.s=old header.b=T0xE; dkim=pass header.d=example.com header.s=new header.b=TkVX; dmarc=pass header.from=example.com";
+    let raw = spoofed_request(&[received, one_field]);
+    let validation = Run::new(&trusting("mx.example.org")).on(&raw);
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
+
+    // A failure for another domain is no conflict: the pass stands.
+    let other =
+        "Authentication-Results: mx.example.org; dkim=fail header.d=mailer.example header.b=TUFJ";
+    let genuine = "Authentication-Results: mx.example.org; dkim=pass header.d=example.com header.b=QUJD; dmarc=pass header.from=example.com";
+    let raw = spoofed_request(&[received, genuine, other]);
+    let validation = Run::new(&trusting("mx.example.org")).on(&raw);
+    assert_eq!(reasons(&validation), Vec::<&str>::new());
+}
+
 /// Unsigned mail from a domain without a DMARC policy is what
 /// `flag_unauthenticated` is for; by default only a failure counts.
 #[test]
@@ -1373,6 +1425,17 @@ fn top_level_imip_header_must_be_signed() {
     assert_eq!(reasons(&validation), ["imip-header-unsigned"]);
     assert!(detail(&validation, Reason::ImipHeaderUnsigned)
         .contains("the DKIM-Signature d=example.com covers it, but the trusted mx.example.org does not report that signature passing"));
+
+    // The border reports the covering signature failing; a forged field
+    // beside it claiming the same server says it passed: not signed.
+    let failing = "Authentication-Results: mx.example.org; dkim=fail header.d=example.com header.s=s1 header.b=SW1pcFNp; dmarc=fail header.from=example.com";
+    let forged = with_imip_header(&[failing, &good_result, SIGNING_IMIP]);
+    let validation = run.on(&forged);
+    assert!(
+        reasons(&validation).contains(&"imip-header-unsigned"),
+        "{:?}",
+        reasons(&validation)
+    );
 
     // Nothing trusted: nothing says it passed.
     let validation = Run::new(&Config::default())
