@@ -85,5 +85,5 @@ pub mod internals {
     pub use crate::headers::authentication_results::parse_authentication_results;
     pub use crate::headers::dkim_signature::parse_dkim_signature;
     pub use crate::message::{locate_imip, repair_raw_message};
-    pub use crate::recurrence::{evaluate, EvalOptions, InstanceCount, Series};
+    pub use crate::recurrence::{evaluate, EvalOptions, InstanceCount, RecurrenceLimits, Series};
 }

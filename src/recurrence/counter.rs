@@ -27,11 +27,17 @@ use super::civil::{self, CYCLE_YEARS, MAX_YEAR_MAGNITUDE, SECONDS_PER_DAY};
 use super::parse::Frequency;
 use super::plan::{self, DayMask, DayTimes, Plan};
 
-/// The work budget ran out: the rule is too irregular to count exactly.
+/// A count stopped at a limit: the rule is too irregular to count exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Oversized;
+pub(crate) enum Oversized {
+    /// The object's work budget (`recurrence_work_budget`) ran out, or the
+    /// count would need more work than any budget allows.
+    Work,
+    /// The union of several RRULEs passed `max_union_instances`.
+    UnionInstances,
+}
 
-/// Work units one calendar object may spend on all its recurrence sets and
+/// By default, work units one calendar object may spend on all its recurrence sets and
 /// time zone rules together (a unit is roughly one year built or walked,
 /// one day enumerated, or one sub-daily period enumerated). One budget for
 /// the whole object: rules that each stay inside a per-rule allowance must
@@ -53,7 +59,7 @@ impl Budget {
         let left = self.0.get();
         if left < units {
             self.0.set(0);
-            return Err(Oversized);
+            return Err(Oversized::Work);
         }
         self.0.set(left - units);
         Ok(())
@@ -675,7 +681,7 @@ impl RuleCounter {
     /// Instances in the years [origin, origin + `years`), walking and
     /// remembering year counts (used within one cycle only).
     fn walked_prefix(&self, years: i64) -> Result<u128, Oversized> {
-        let wanted = usize::try_from(years).map_err(|_| Oversized)?;
+        let wanted = usize::try_from(years).map_err(|_| Oversized::Work)?;
         loop {
             let (len, last) = {
                 let walked = self.walked.borrow();
@@ -796,7 +802,7 @@ impl RuleCounter {
     }
 
     fn find_year_walking(&self, k: u128) -> Result<Option<i64>, Oversized> {
-        let cycle = self.cycle_years.ok_or(Oversized)?;
+        let cycle = self.cycle_years.ok_or(Oversized::Work)?;
         // Whole cycles first (the pattern repeats), then a binary search
         // over the remembered prefix of one cycle.
         let mut reach = 1i64;
