@@ -35,7 +35,9 @@ pub(super) fn reference_date(message: Option<&Message<'_>>, config: &Config) -> 
     message
         .and_then(Message::date)
         .and_then(|date| DateTime::from_timestamp(date.to_timestamp(), 0))
-        .filter(|date| (*date - now).num_days().abs() <= i64::from(config.date_trust_days))
+        .filter(|date| {
+            date.signed_duration_since(now).num_days().abs() <= i64::from(config.date_trust_days)
+        })
         .unwrap_or(now)
 }
 
