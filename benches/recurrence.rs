@@ -8,7 +8,7 @@ use std::hint::black_box;
 use chrono::{DateTime, Duration, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use sieve_imip::internals::DateValue;
-use sieve_imip::internals::{evaluate, EvalOptions, Series};
+use sieve_imip::internals::{evaluate, EvalOptions, RecurrenceLimits, Series};
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")
@@ -26,6 +26,7 @@ fn bench_rule(c: &mut Criterion, name: &str, rule: &str, horizon_days: i64) {
         now: now(),
         horizon: Duration::days(horizon_days),
         timezones: &[],
+        limits: RecurrenceLimits::default(),
     };
     c.bench_function(name, |b| {
         b.iter(|| {

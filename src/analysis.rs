@@ -5,7 +5,7 @@ use mail_parser::Message;
 
 use crate::calendar::{looks_like_icalendar, parse_calendar, CalendarObject};
 use crate::message::{
-    is_rfc5322_mail, locate_imip, repair_raw_message, Located, LocatedBy, LocatedObject,
+    is_rfc5322_mail, locate_imip_within, repair_raw_message, Located, LocatedBy, LocatedObject,
 };
 use crate::validate::{
     self, is_suspicious, score, AuthResultsEntry, Config, ScoredFinding, SeriesProfile,
@@ -72,7 +72,8 @@ impl Analysis {
         if !is_rfc5322_mail(message) {
             return Analysis::of_unparsable(MESSAGE_NOT_MAIL, config);
         }
-        let mut analysis = Analysis::located(locate_imip(message), false);
+        let mut analysis =
+            Analysis::located(locate_imip_within(message, config.mime_limits()), false);
         analysis.deepen(message, config, depth, recipient);
         analysis
     }

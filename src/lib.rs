@@ -36,6 +36,18 @@
 //! stages for one message) and `engine` (driving sieve-rs), on two shared
 //! lexical layers (`syntax`, `headers`).
 #![forbid(unsafe_code)]
+// No panics from input in shipped code (README "Lint policy"): test builds
+// (unit tests) may unwrap and index; `src/recurrence` lifts the arithmetic
+// lint module by module, saying what bounds its values.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 #![warn(missing_docs)]
 
 pub(crate) mod analysis;
@@ -86,5 +98,5 @@ pub mod internals {
     pub use crate::headers::authentication_results::parse_authentication_results;
     pub use crate::headers::dkim_signature::parse_dkim_signature;
     pub use crate::message::{locate_imip, repair_raw_message};
-    pub use crate::recurrence::{evaluate, EvalOptions, InstanceCount, Series};
+    pub use crate::recurrence::{evaluate, EvalOptions, InstanceCount, RecurrenceLimits, Series};
 }

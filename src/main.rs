@@ -5,6 +5,16 @@
 //! errors; for `analyze`: an input is suspicious or not mail; for `filter`:
 //! a message could not be read, run or read as mail), 2 usage or I/O error.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};

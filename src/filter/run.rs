@@ -224,7 +224,7 @@ pub fn filter(
         for (index, input) in inputs.iter().enumerate() {
             let flow = read_messages(input, &mut |item| {
                 if let Some(count) = counts.get_mut(index) {
-                    *count += 1;
+                    *count = count.saturating_add(1);
                 }
                 batch.push(index, item);
                 if batch.is_full() {

@@ -175,9 +175,8 @@ impl Input {
         match self.format {
             Format::File => 1,
             Format::Dir => count_files(&self.path),
-            Format::Maildir => {
-                count_files(&self.path.join("cur")) + count_files(&self.path.join("new"))
-            }
+            Format::Maildir => count_files(&self.path.join("cur"))
+                .saturating_add(count_files(&self.path.join("new"))),
             Format::Mbox => fs::File::open(&self.path).map_or(0, |file| {
                 BufReader::new(file)
                     .split(b'\n')
@@ -193,13 +192,13 @@ fn starts_with_from_line(path: &Path) -> io::Result<bool> {
     let mut head = [0u8; 5];
     let mut file = fs::File::open(path)?;
     let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..])? {
+    while let Some(rest) = head.get_mut(filled..).filter(|rest| !rest.is_empty()) {
+        match file.read(rest)? {
             0 => break,
-            read => filled += read,
+            read => filled = filled.saturating_add(read),
         }
     }
-    Ok(&head[..filled] == b"From ")
+    Ok(head.get(..filled) == Some(b"From ".as_slice()))
 }
 
 /// Which message a result is about.

@@ -59,27 +59,29 @@ impl Summary {
             inputs: run.inputs.clone(),
         };
         for message in &run.messages {
-            summary.messages += 1;
+            summary.messages = summary.messages.saturating_add(1);
             if let (Some(count), Some(true)) = (&mut summary.imip, message.imip) {
-                *count += 1;
+                *count = count.saturating_add(1);
             }
             if let (Some(count), Some(true)) = (&mut summary.suspicious, message.suspicious) {
-                *count += 1;
+                *count = count.saturating_add(1);
             }
             // A message that got the same action twice counts once.
             let actions: BTreeSet<String> =
                 message.actions.iter().map(ToString::to_string).collect();
             for action in actions {
-                *summary.actions.entry(action).or_default() += 1;
+                let count = summary.actions.entry(action).or_default();
+                *count = count.saturating_add(1);
             }
             for reason in &message.reasons {
-                *summary
+                let count = summary
                     .reasons
                     .entry(reason.as_str().to_string())
-                    .or_default() += 1;
+                    .or_default();
+                *count = count.saturating_add(1);
             }
             if let Some(failure) = &message.failure {
-                summary.failed += 1;
+                summary.failed = summary.failed.saturating_add(1);
                 summary.failures.push(FailureEntry {
                     source: message.source.to_string(),
                     kind: failure.kind().to_string(),

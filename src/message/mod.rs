@@ -57,8 +57,9 @@ pub struct Located {
     /// this message's object, in document order.
     pub embedded: Vec<EmbeddedCalendar>,
     /// The first part left unexamined because the MIME structure is nested
-    /// too deeply or has too many parts; `None` when the walk saw every part.
-    pub cut_at: Option<String>,
+    /// too deeply or has too many parts, and the limit it reached; `None`
+    /// when the walk saw every part.
+    pub cut_at: Option<(String, MimeLimit)>,
     /// The other parts the structure rules took as iMIP objects, besides the
     /// located one (copies of it, or objects that disagree with it).
     pub other_candidates: Vec<CandidateCopy>,
@@ -149,13 +150,50 @@ pub struct EmbeddedCalendar {
     pub method: Option<String>,
 }
 
-/// Finds this message's iMIP object.
+/// How far the MIME walk goes. Reaching either limit stops it there and
+/// is reported ([`Located::cut_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MimeLimits {
+    /// Deepest MIME nesting followed (levels of the IMAP section path).
+    /// Default 32.
+    pub max_depth: usize,
+    /// Most MIME entities visited in one message, embedded messages
+    /// included. Default 100,000.
+    pub max_parts: usize,
+}
+
+impl Default for MimeLimits {
+    fn default() -> Self {
+        MimeLimits {
+            max_depth: walk::DEFAULT_MAX_DEPTH,
+            max_parts: walk::DEFAULT_MAX_ENTITIES,
+        }
+    }
+}
+
+/// Which [`MimeLimits`] limit stopped the walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MimeLimit {
+    /// [`MimeLimits::max_depth`].
+    Depth,
+    /// [`MimeLimits::max_parts`].
+    Parts,
+}
+
+/// Finds this message's iMIP object, walking its MIME structure within
+/// the default [`MimeLimits`].
 ///
 /// Give it the message parsed from [`repair_raw_message`]'s output, as
 /// sieve-rs sees it.
+#[cfg(any(test, feature = "internals"))]
 pub fn locate_imip(message: &Message<'_>) -> Located {
+    locate_imip_within(message, MimeLimits::default())
+}
+
+/// [`locate_imip`] within the given MIME limits.
+pub fn locate_imip_within(message: &Message<'_>, limits: MimeLimits) -> Located {
     let mut survey = Survey::default();
-    let end = walk(message, |entity, path| survey.note(entity, path));
+    let end = walk(message, limits, |entity, path| survey.note(entity, path));
 
     let mut located = Located {
         embedded: survey.embedded,

@@ -5,51 +5,58 @@ use std::fmt;
 
 use mail_parser::{Message, MessagePart, PartType};
 
-/// Deepest MIME nesting followed. mail-parser itself does not bound nesting;
-/// a path this deep is not produced by any real mail client.
-pub(crate) const MAX_DEPTH: usize = 32;
+use super::{MimeLimit, MimeLimits};
 
-/// Most entities visited in one message, embedded messages included, so a
-/// damaged part tree cannot make the walk run away.
-const MAX_ENTITIES: usize = 100_000;
+/// Deepest MIME nesting followed by default. mail-parser itself does not
+/// bound nesting; a path this deep is not produced by any real mail client.
+pub(crate) const DEFAULT_MAX_DEPTH: usize = 32;
 
-/// An IMAP section path ("1", "2.1", ...) kept on the stack: the walk must not
-/// allocate for parts it only glances at.
+/// Most entities visited in one message by default, embedded messages
+/// included, so a damaged part tree cannot make the walk run away.
+pub(crate) const DEFAULT_MAX_ENTITIES: usize = 100_000;
+
+/// Levels reserved for a path up front: deeper paths grow it, but only for
+/// messages nested that deep.
+const PATH_CAPACITY: usize = 16;
+
+/// An IMAP section path ("1", "2.1", ...), allocated once per walk: the walk
+/// must not allocate for parts it only glances at.
 #[derive(Debug, Clone)]
 pub(crate) struct PartPath {
-    numbers: [u32; MAX_DEPTH],
-    len: usize,
+    numbers: Vec<u32>,
+    max_depth: usize,
 }
 
 impl PartPath {
-    fn new() -> PartPath {
+    fn new(max_depth: usize) -> PartPath {
         PartPath {
-            numbers: [0; MAX_DEPTH],
-            len: 0,
+            numbers: Vec::with_capacity(max_depth.min(PATH_CAPACITY)),
+            max_depth,
         }
     }
 
-    /// Adds a level; false when the path is already [`MAX_DEPTH`] deep.
+    /// Adds a level; false when the path is already `max_depth` deep.
     fn push(&mut self, number: u32) -> bool {
-        match self.numbers.get_mut(self.len) {
-            Some(slot) => {
-                *slot = number;
-                self.len = self.len.saturating_add(1);
-                true
-            }
-            None => false,
+        if self.numbers.len() >= self.max_depth {
+            return false;
         }
+        self.numbers.push(number);
+        true
     }
 
     fn pop(&mut self) {
-        self.len = self.len.saturating_sub(1);
+        self.numbers.pop();
+    }
+
+    #[cfg(test)]
+    fn depth(&self) -> usize {
+        self.numbers.len()
     }
 }
 
 impl fmt::Display for PartPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let numbers = self.numbers.get(..self.len).unwrap_or_default();
-        for (index, number) in numbers.iter().enumerate() {
+        for (index, number) in self.numbers.iter().enumerate() {
             if index > 0 {
                 f.write_str(".")?;
             }
@@ -77,21 +84,21 @@ pub(crate) struct Entity<'m, 'x> {
 #[derive(Debug, Default)]
 pub(crate) struct WalkEnd {
     /// The path of the first entity left out because it was nested too deep,
-    /// or because the entity budget ran out.
-    pub cut_at: Option<String>,
+    /// or because the entity budget ran out, and which of the two it was.
+    pub cut_at: Option<(String, MimeLimit)>,
 }
 
 /// Calls `visit` for every entity of `message`, in document order, with its
 /// IMAP section path. Containers are visited before their children. The path
 /// of a multipart root is empty; the body of a single-part message is "1".
-pub(crate) fn walk<'m, 'x, F>(message: &'m Message<'x>, visit: F) -> WalkEnd
+pub(crate) fn walk<'m, 'x, F>(message: &'m Message<'x>, limits: MimeLimits, visit: F) -> WalkEnd
 where
     F: FnMut(&Entity<'m, 'x>, &PartPath),
 {
     let mut walker = Walker {
         visit,
-        path: PartPath::new(),
-        budget: MAX_ENTITIES,
+        path: PartPath::new(limits.max_depth),
+        budget: limits.max_parts,
         end: WalkEnd::default(),
     };
     walker.message(message, false);
@@ -143,13 +150,19 @@ where
 
     /// Pushes a path level when depth and budget allow; records the cut otherwise.
     fn enter(&mut self, number: u32) -> bool {
-        if self.budget == 0 || !self.path.push(number) {
+        let reached = if self.budget == 0 {
+            Some(MimeLimit::Parts)
+        } else if !self.path.push(number) {
+            Some(MimeLimit::Depth)
+        } else {
+            None
+        };
+        if let Some(limit) = reached {
             if self.end.cut_at.is_none() {
-                self.end.cut_at = Some(
-                    format!("{}.{number}", self.path)
-                        .trim_start_matches('.')
-                        .to_owned(),
-                );
+                let path = format!("{}.{number}", self.path)
+                    .trim_start_matches('.')
+                    .to_owned();
+                self.end.cut_at = Some((path, limit));
             }
             return false;
         }
@@ -188,7 +201,7 @@ mod tests {
             panic!("test message should parse");
         };
         let mut seen = Vec::new();
-        walk(&message, |entity, path| {
+        walk(&message, MimeLimits::default(), |entity, path| {
             seen.push((path.to_string(), entity.is_leaf, entity.embedded));
         });
         seen
@@ -231,7 +244,7 @@ Subject: single\n\nbody\n\n--a--\n";
 
     #[test]
     fn nesting_is_bounded() {
-        let depth = MAX_DEPTH + 5;
+        let depth = DEFAULT_MAX_DEPTH + 5;
         let mut raw = String::new();
         for level in 0..depth {
             raw.push_str(&format!(
@@ -246,8 +259,10 @@ Subject: single\n\nbody\n\n--a--\n";
             panic!("test message should parse");
         };
         let mut deepest = 0;
-        let end = walk(&message, |_, path| deepest = deepest.max(path.len));
-        assert_eq!(deepest, MAX_DEPTH);
-        assert!(end.cut_at.is_some());
+        let end = walk(&message, MimeLimits::default(), |_, path| {
+            deepest = deepest.max(path.depth())
+        });
+        assert_eq!(deepest, DEFAULT_MAX_DEPTH);
+        assert!(matches!(end.cut_at, Some((_, MimeLimit::Depth))));
     }
 }

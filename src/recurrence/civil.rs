@@ -2,6 +2,15 @@
 //! instances millions of years away (COUNT=10^9 of a DAILY rule) can be
 //! located without the range limits of `chrono`.
 
+// Arithmetic here is on bounded values, so the crate-wide
+// `clippy::arithmetic_side_effects` denial is lifted for this module: years
+// are held within `civil::MAX_YEAR_MAGNITUDE` of 1970 (every second of them
+// fits an i64), instance indices and counts are u128 built from those, days
+// of a year are < 366 and seconds of a day < 86,400, and every loop spends
+// from the object's work budget. The fuzz targets build with overflow checks
+// on (fuzz/Cargo.toml), which is what checks these bounds.
+#![allow(clippy::arithmetic_side_effects)]
+
 /// Seconds in a civil day (local time has no leap seconds).
 pub(crate) const SECONDS_PER_DAY: i64 = 86_400;
 /// The Gregorian calendar repeats exactly every 400 years.

@@ -18,6 +18,15 @@
 //! Every loop spends from a work budget, so hostile rules end with
 //! [`Oversized`] instead of running long.
 
+// Arithmetic here is on bounded values, so the crate-wide
+// `clippy::arithmetic_side_effects` denial is lifted for this module: years
+// are held within `civil::MAX_YEAR_MAGNITUDE` of 1970 (every second of them
+// fits an i64), instance indices and counts are u128 built from those, days
+// of a year are < 366 and seconds of a day < 86,400, and every loop spends
+// from the object's work budget. The fuzz targets build with overflow checks
+// on (fuzz/Cargo.toml), which is what checks these bounds.
+#![allow(clippy::arithmetic_side_effects)]
+
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -27,11 +36,17 @@ use super::civil::{self, CYCLE_YEARS, MAX_YEAR_MAGNITUDE, SECONDS_PER_DAY};
 use super::parse::Frequency;
 use super::plan::{self, DayMask, DayTimes, Plan};
 
-/// The work budget ran out: the rule is too irregular to count exactly.
+/// A count stopped at a limit: the rule is too irregular to count exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Oversized;
+pub(crate) enum Oversized {
+    /// The object's work budget (`recurrence_work_budget`) ran out, or the
+    /// count would need more work than any budget allows.
+    Work,
+    /// The union of several RRULEs passed `max_union_instances`.
+    UnionInstances,
+}
 
-/// Work units one calendar object may spend on all its recurrence sets and
+/// By default, work units one calendar object may spend on all its recurrence sets and
 /// time zone rules together (a unit is roughly one year built or walked,
 /// one day enumerated, or one sub-daily period enumerated). One budget for
 /// the whole object: rules that each stay inside a per-rule allowance must
@@ -53,7 +68,7 @@ impl Budget {
         let left = self.0.get();
         if left < units {
             self.0.set(0);
-            return Err(Oversized);
+            return Err(Oversized::Work);
         }
         self.0.set(left - units);
         Ok(())
@@ -675,7 +690,7 @@ impl RuleCounter {
     /// Instances in the years [origin, origin + `years`), walking and
     /// remembering year counts (used within one cycle only).
     fn walked_prefix(&self, years: i64) -> Result<u128, Oversized> {
-        let wanted = usize::try_from(years).map_err(|_| Oversized)?;
+        let wanted = usize::try_from(years).map_err(|_| Oversized::Work)?;
         loop {
             let (len, last) = {
                 let walked = self.walked.borrow();
@@ -796,7 +811,7 @@ impl RuleCounter {
     }
 
     fn find_year_walking(&self, k: u128) -> Result<Option<i64>, Oversized> {
-        let cycle = self.cycle_years.ok_or(Oversized)?;
+        let cycle = self.cycle_years.ok_or(Oversized::Work)?;
         // Whole cycles first (the pattern repeats), then a binary search
         // over the remembered prefix of one cycle.
         let mut reach = 1i64;

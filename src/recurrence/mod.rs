@@ -22,4 +22,6 @@ mod tests;
 pub use risk::{risk_findings, RecurrenceThresholds};
 #[cfg(any(test, feature = "internals"))]
 pub use series::evaluate;
-pub use series::{EvalOptions, InstanceCount, RecurrenceProfile, Series, DEFAULT_HORIZON_DAYS};
+pub use series::{
+    EvalOptions, InstanceCount, RecurrenceLimits, RecurrenceProfile, Series, DEFAULT_HORIZON_DAYS,
+};

@@ -410,7 +410,10 @@ where
     P: Parser<&'a str, Output = u32, Error = nom::error::Error<&'a str>>,
 {
     map((opt(signed), in_range(parser, 1, high)), |(sign, n)| {
-        sign.unwrap_or(1) * n as i32
+        // `n` is at most `high`, a small rule-part bound, so it fits.
+        i32::try_from(n)
+            .unwrap_or(i32::MAX)
+            .saturating_mul(sign.unwrap_or(1))
     })
 }
 

@@ -3,6 +3,15 @@
 //! per-year building blocks the counting engine works with: a 366-bit mask
 //! of the days of one year that hold instances, and the times of day.
 
+// Arithmetic here is on bounded values, so the crate-wide
+// `clippy::arithmetic_side_effects` denial is lifted for this module: years
+// are held within `civil::MAX_YEAR_MAGNITUDE` of 1970 (every second of them
+// fits an i64), instance indices and counts are u128 built from those, days
+// of a year are < 366 and seconds of a day < 86,400, and every loop spends
+// from the object's work budget. The fuzz targets build with overflow checks
+// on (fuzz/Cargo.toml), which is what checks these bounds.
+#![allow(clippy::arithmetic_side_effects)]
+
 use std::collections::BTreeSet;
 
 use super::civil::{self, SECONDS_PER_DAY};

@@ -84,7 +84,7 @@ pub fn risk_findings(
         ));
     }
     if let Some(first) = profile.first_start {
-        let days = (first - reference).num_days();
+        let days = first.signed_duration_since(reference).num_days();
         if days > thresholds.far_future_days {
             findings.push(Finding::new(
                 Reason::FarFuture,

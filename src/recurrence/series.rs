@@ -2,13 +2,21 @@
 //! turned into a [`RecurrenceProfile`] from prefix counts, never by listing
 //! its instances.
 
+// Arithmetic here is on bounded values, so the crate-wide
+// `clippy::arithmetic_side_effects` denial is lifted for this module: years
+// are held within `civil::MAX_YEAR_MAGNITUDE` of 1970 (every second of them
+// fits an i64), instance indices and counts are u128 built from those, days
+// of a year are < 366 and seconds of a day < 86,400, and every loop spends
+// from the object's work budget. The fuzz targets build with overflow checks
+// on (fuzz/Cargo.toml), which is what checks these bounds.
+#![allow(clippy::arithmetic_side_effects)]
+
 use chrono::{DateTime, Utc};
 
 use super::civil::SECONDS_PER_DAY;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-#[cfg(any(test, feature = "internals"))]
 use super::counter::WORK_BUDGET;
 use super::counter::{Budget, Oversized, RuleCounter};
 use super::parse::{
@@ -49,6 +57,38 @@ pub struct EvalOptions<'a> {
     pub horizon: chrono::Duration,
     /// The object's VTIMEZONEs, which TZIDs resolve through first.
     pub timezones: &'a [TimeZoneDefinition],
+    /// How much of one recurrence set is read and walked.
+    pub limits: RecurrenceLimits,
+}
+
+/// The limits on one recurrence set and on the object's recurrence work;
+/// reaching one is an `oversized` finding naming it. The defaults are the
+/// validation configuration's (`recurrence_work_budget`,
+/// `max_rrules_per_component`, `max_date_values`, `max_union_instances`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecurrenceLimits {
+    /// Work units one calendar object may spend on all its recurrence sets
+    /// and time zone rules together. Default 1,000,000.
+    pub work_budget: u64,
+    /// RRULE lines of one component that are counted. Default 8.
+    pub max_rrules_per_component: usize,
+    /// RDATE values, and EXDATE values, of one component that are placed
+    /// on the timeline. Default 10,000 each.
+    pub max_date_values: usize,
+    /// Instances the union of several RRULEs of one component is walked
+    /// through per count. Default 100,000.
+    pub max_union_instances: usize,
+}
+
+impl Default for RecurrenceLimits {
+    fn default() -> Self {
+        RecurrenceLimits {
+            work_budget: WORK_BUDGET,
+            max_rrules_per_component: MAX_RULES_PER_SERIES,
+            max_date_values: MAX_DATE_VALUES,
+            max_union_instances: MAX_UNION_INSTANCES,
+        }
+    }
 }
 
 impl EvalOptions<'_> {
@@ -59,6 +99,7 @@ impl EvalOptions<'_> {
             now,
             horizon: chrono::Duration::days(i64::from(DEFAULT_HORIZON_DAYS)),
             timezones: &[],
+            limits: RecurrenceLimits::default(),
         }
     }
 }
@@ -156,24 +197,26 @@ impl RuleCount {
 }
 
 /// Most instances the union of several RRULEs of one component is walked
-/// through (see [`Union`]).
+/// through (see [`Union`]) by default.
 pub(crate) const MAX_UNION_INSTANCES: usize = 100_000;
 
 /// Several RRULEs of one component are one set (RFC 5545 3.8.5.3): an
 /// instance two rules both produce is one instance. No closed form counts
 /// a union of rules, so their instances are merged in order, once, and
 /// remembered; the walk stops with [`Oversized`] after
-/// [`MAX_UNION_INSTANCES`] (or when the object's work budget runs out).
+/// `max_instances` (`max_union_instances`, or when the object's work budget
+/// runs out).
 /// Real producers send one RRULE; this is the RFC 2445 legacy path.
 struct Union {
     /// Per rule: the index of its next instance and that instance.
     cursors: RefCell<Vec<(u128, Option<i64>)>>,
     walked: RefCell<Vec<i64>>,
     finished: Cell<bool>,
+    max_instances: usize,
 }
 
 impl Union {
-    fn new(rules: &[RuleCount]) -> Result<Union, Oversized> {
+    fn new(rules: &[RuleCount], max_instances: usize) -> Result<Union, Oversized> {
         let mut cursors = Vec::with_capacity(rules.len());
         for rule in rules {
             cursors.push((0, rule.nth(0)?));
@@ -182,6 +225,7 @@ impl Union {
             cursors: RefCell::new(cursors),
             walked: RefCell::new(Vec::new()),
             finished: Cell::new(false),
+            max_instances,
         })
     }
 
@@ -193,8 +237,8 @@ impl Union {
             return Ok(false);
         };
         let mut walked = self.walked.borrow_mut();
-        if walked.len() >= MAX_UNION_INSTANCES {
-            return Err(Oversized);
+        if walked.len() >= self.max_instances {
+            return Err(Oversized::UnionInstances);
         }
         walked.push(next);
         for ((index, at), rule) in cursors.iter_mut().zip(rules) {
@@ -229,7 +273,7 @@ impl Union {
 
     fn select(&self, rules: &[RuleCount], k: u128) -> Result<Option<i64>, Oversized> {
         let Ok(k) = usize::try_from(k) else {
-            return Err(Oversized);
+            return Err(Oversized::UnionInstances);
         };
         self.reach_count(rules, k.saturating_add(1))?;
         Ok(self.walked.borrow().get(k).copied())
@@ -242,7 +286,12 @@ impl Union {
 
     /// Instances in `[a, b)`: each rule's instances there, merged, without
     /// walking from DTSTART.
-    fn count_between(rules: &[RuleCount], a: i64, b: i64) -> Result<u128, Oversized> {
+    fn count_between(
+        rules: &[RuleCount],
+        a: i64,
+        b: i64,
+        max_instances: usize,
+    ) -> Result<u128, Oversized> {
         let mut cursors = Vec::with_capacity(rules.len());
         for rule in rules {
             let index = rule.index_at(a)?;
@@ -259,8 +308,8 @@ impl Union {
                 return Ok(n);
             };
             n += 1;
-            if n > MAX_UNION_INSTANCES as u128 {
-                return Err(Oversized);
+            if n > max_instances as u128 {
+                return Err(Oversized::UnionInstances);
             }
             for ((index, at), rule) in cursors.iter_mut().zip(rules) {
                 if *at == Some(next) {
@@ -302,9 +351,14 @@ struct RuleSet {
 }
 
 impl RuleSet {
-    fn new(start: i64, rules: Vec<RuleCount>, start_extra: bool) -> Result<RuleSet, Oversized> {
+    fn new(
+        start: i64,
+        rules: Vec<RuleCount>,
+        start_extra: bool,
+        max_union_instances: usize,
+    ) -> Result<RuleSet, Oversized> {
         let union = if rules.len() > 1 {
-            Some(Union::new(&rules)?)
+            Some(Union::new(&rules, max_union_instances)?)
         } else {
             None
         };
@@ -340,8 +394,8 @@ impl RuleSet {
         }
         let a = a.max(self.start);
         let extra = u128::from(self.start_extra && a <= self.start);
-        if self.union.is_some() {
-            return Ok(extra + Union::count_between(&self.rules, a, b)?);
+        if let Some(union) = &self.union {
+            return Ok(extra + Union::count_between(&self.rules, a, b, union.max_instances)?);
         }
         Ok(self.count_before(b)?.saturating_sub(self.count_before(a)?))
     }
@@ -618,13 +672,13 @@ fn value_on_timeline(
     Some((local, duration))
 }
 
-/// Most RRULE lines of one component that are counted. RFC 5545 says an
-/// RRULE SHOULD NOT occur more than once and real producers send one; the
-/// rest are reported `oversized`, not counted.
+/// Most RRULE lines of one component that are counted by default. RFC 5545
+/// says an RRULE SHOULD NOT occur more than once and real producers send
+/// one; the rest are reported `oversized`, not counted.
 pub(crate) const MAX_RULES_PER_SERIES: usize = 8;
 
 /// Most RDATE values, and most EXDATE values, of one component that are
-/// placed on the timeline; more are reported `oversized`.
+/// placed on the timeline by default; more are reported `oversized`.
 pub(crate) const MAX_DATE_VALUES: usize = 10_000;
 
 /// How a rule that leaves out a part implementations fill differently is
@@ -721,7 +775,7 @@ impl ZoneCache<'_> {
 /// `oversized` finding and no profile).
 #[cfg(any(test, feature = "internals"))]
 pub fn evaluate(series: &Series<'_>, options: &EvalOptions<'_>) -> Evaluation {
-    evaluate_within(series, options, &Budget::new(WORK_BUDGET))
+    evaluate_within(series, options, &Budget::new(options.limits.work_budget))
 }
 
 /// [`evaluate`], spending from `budget`: one budget for every series and
@@ -732,11 +786,18 @@ pub(crate) fn evaluate_within(
     budget: &Budget,
 ) -> Evaluation {
     let mut findings = Vec::new();
-    let oversized = || {
-        Finding::new(
-            Reason::Oversized,
-            "recurrence too irregular to count within the work limit",
-        )
+    let oversized = |by: Oversized| {
+        let detail = match by {
+            Oversized::Work => format!(
+                "recurrence too irregular to count within the work budget (recurrence_work_budget = {} units for the whole object)",
+                options.limits.work_budget
+            ),
+            Oversized::UnionInstances => format!(
+                "recurrence too irregular to count: the union of its RRULEs has more than {} instances to walk (max_union_instances)",
+                options.limits.max_union_instances
+            ),
+        };
+        Finding::new(Reason::Oversized, detail)
     };
     let profile = match evaluate_inner(series, options, budget, Reading::FromStart, &mut findings) {
         Ok(Some((mut profile, true))) => {
@@ -750,14 +811,14 @@ pub(crate) fn evaluate_within(
                     });
                 }
                 Ok(None) => {}
-                Err(Oversized) => findings.push(oversized()),
+                Err(by) => findings.push(oversized(by)),
             }
             Some(profile)
         }
         Ok(Some((profile, false))) => Some(profile),
         Ok(None) => None,
-        Err(Oversized) => {
-            findings.push(oversized());
+        Err(by) => {
+            findings.push(oversized(by));
             None
         }
     };
@@ -809,11 +870,12 @@ fn evaluate_inner(
 
     let duration = instance_duration(series, &zone, &zones, start, start_is_date, findings);
 
-    if series.rrules.len() > MAX_RULES_PER_SERIES {
+    let max_rules = options.limits.max_rrules_per_component;
+    if series.rrules.len() > max_rules {
         findings.push(Finding::new(
             Reason::Oversized,
             format!(
-                "{} RRULE lines in one component: only the first {MAX_RULES_PER_SERIES} were counted",
+                "{} RRULE lines in one component: only the first {max_rules} were counted (max_rrules_per_component)",
                 series.rrules.len()
             ),
         ));
@@ -822,7 +884,7 @@ fn evaluate_inner(
     let mut ambiguous = false;
     let mut read: Vec<Recur> = Vec::new();
     let mut rules = Vec::new();
-    for text in series.rrules.iter().take(MAX_RULES_PER_SERIES) {
+    for text in series.rrules.iter().take(max_rules) {
         let recur = match parse_recur(text) {
             Ok(recur) => recur,
             Err(error) => {
@@ -906,6 +968,7 @@ fn evaluate_inner(
         start,
         rules.into_iter().map(|(rule, _)| rule).collect(),
         start_extra,
+        options.limits.max_union_instances,
     )?;
 
     // RDATE and EXDATE as sorted sets: a value written twice costs once,
@@ -914,17 +977,18 @@ fn evaluate_inner(
                        what: &str,
                        findings: &mut Vec<Finding>|
      -> Vec<(i64, Option<i64>)> {
-        if values.len() > MAX_DATE_VALUES {
+        let max_values = options.limits.max_date_values;
+        if values.len() > max_values {
             findings.push(Finding::new(
                 Reason::Oversized,
                 format!(
-                    "{} {what} values in one component: only the first {MAX_DATE_VALUES} were counted",
+                    "{} {what} values in one component: only the first {max_values} were counted (max_date_values)",
                     values.len()
                 ),
             ));
         }
         let mut out = Vec::new();
-        for value in values.iter().take(MAX_DATE_VALUES) {
+        for value in values.iter().take(max_values) {
             match value_on_timeline(value, &zone, series_tzid, &zones, start_time, start_is_date) {
                 Some(t) => out.push(t),
                 None => findings.push(malformed(format!(

@@ -6,6 +6,15 @@
 //! gap (it is read with the offset in force before the gap); an ambiguous
 //! local time (in the repeated hour) is its first occurrence.
 
+// Arithmetic here is on bounded values, so the crate-wide
+// `clippy::arithmetic_side_effects` denial is lifted for this module: years
+// are held within `civil::MAX_YEAR_MAGNITUDE` of 1970 (every second of them
+// fits an i64), instance indices and counts are u128 built from those, days
+// of a year are < 366 and seconds of a day < 86,400, and every loop spends
+// from the object's work budget. The fuzz targets build with overflow checks
+// on (fuzz/Cargo.toml), which is what checks these bounds.
+#![allow(clippy::arithmetic_side_effects)]
+
 use chrono::{DateTime, Offset, TimeZone};
 
 use super::civil::{days_from_civil, month_length, weekday, year_of_day, SECONDS_PER_DAY};

@@ -259,7 +259,7 @@ fn lower_key_list(
         .map_or(0, count_newlines);
     let written = emitter.text.get(lowered_start..).map_or(0, count_newlines);
     if spanned > written {
-        emitter.write(&"\n".repeat(spanned - written), origin);
+        emitter.write(&"\n".repeat(spanned.saturating_sub(written)), origin);
     }
 }
 

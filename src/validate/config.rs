@@ -18,7 +18,10 @@ use super::relays::{is_domain_name, SchedulingRelays};
 use super::store::CalendarStore;
 use crate::calendar::{CalendarLimits, TimeZoneDefinition};
 use crate::finding::Reason;
-use crate::recurrence::{EvalOptions, RecurrenceThresholds, DEFAULT_HORIZON_DAYS};
+use crate::message::MimeLimits;
+use crate::recurrence::{
+    EvalOptions, RecurrenceLimits, RecurrenceThresholds, DEFAULT_HORIZON_DAYS,
+};
 
 /// Highest weight a reason can carry: one finding alone can make the risk
 /// 100, never more.
@@ -95,12 +98,46 @@ pub struct Config {
     /// How many recurring series of one object are evaluated; the rest are
     /// skipped with a finding. Default 100.
     pub max_recurrence_series: usize,
+    /// Deepest MIME nesting the walk follows; a part nested deeper is not
+    /// examined (`oversized`). Default 32.
+    pub max_mime_depth: usize,
+    /// Most MIME entities the walk visits in one message, embedded messages
+    /// included; the rest are not examined (`oversized`). Default 100,000.
+    pub max_mime_parts: usize,
+    /// Work units one calendar object may spend on all its recurrence sets
+    /// and time zone rules together (a unit is roughly one year built or
+    /// walked, one day or one sub-daily period enumerated); a series that
+    /// runs out is `oversized`. Default 1,000,000.
+    pub recurrence_work_budget: u64,
+    /// RRULE lines of one component that are counted; more is `oversized`.
+    /// Default 8.
+    pub max_rrules_per_component: usize,
+    /// RDATE values, and EXDATE values, of one component that are counted;
+    /// more is `oversized`. Default 10,000 each.
+    pub max_date_values: usize,
+    /// Instances the union of several RRULEs of one component is walked
+    /// through per count; more is `oversized`. Default 100,000.
+    pub max_union_instances: usize,
+    /// DELEGATED-FROM, and DELEGATED-TO, values of one attendee that are
+    /// checked; more is `oversized`. Default 32 each.
+    pub max_delegations_per_attendee: usize,
+    /// Addresses of the From field (and of List-Post) that are compared;
+    /// more is `oversized`. Default 16.
+    pub max_from_addresses: usize,
+    /// Other copies of the located object (in other parts) that are parsed
+    /// and compared with it; more is `oversized`. Default 8.
+    pub max_copies_compared: usize,
+    /// Days the message's Date may be from the clock and still be the
+    /// reference for `far-future`; further off, the clock is. Default 7.
+    pub date_trust_days: u32,
 }
 
 impl Default for Config {
     fn default() -> Self {
         // The recurrence limits are the evaluator's own defaults, written once.
         let thresholds = RecurrenceThresholds::default();
+        let recurrence = RecurrenceLimits::default();
+        let mime = MimeLimits::default();
         Config {
             weights: default_weights(),
             suspicious_threshold: 50,
@@ -118,6 +155,16 @@ impl Default for Config {
             flood_per_day: thresholds.flood_per_day,
             far_future_days: thresholds.far_future_days,
             max_recurrence_series: 100,
+            max_mime_depth: mime.max_depth,
+            max_mime_parts: mime.max_parts,
+            recurrence_work_budget: recurrence.work_budget,
+            max_rrules_per_component: recurrence.max_rrules_per_component,
+            max_date_values: recurrence.max_date_values,
+            max_union_instances: recurrence.max_union_instances,
+            max_delegations_per_attendee: 32,
+            max_from_addresses: 16,
+            max_copies_compared: 8,
+            date_trust_days: 7,
         }
     }
 }
@@ -141,6 +188,19 @@ impl fmt::Debug for Config {
             .field("flood_per_day", &self.flood_per_day)
             .field("far_future_days", &self.far_future_days)
             .field("max_recurrence_series", &self.max_recurrence_series)
+            .field("max_mime_depth", &self.max_mime_depth)
+            .field("max_mime_parts", &self.max_mime_parts)
+            .field("recurrence_work_budget", &self.recurrence_work_budget)
+            .field("max_rrules_per_component", &self.max_rrules_per_component)
+            .field("max_date_values", &self.max_date_values)
+            .field("max_union_instances", &self.max_union_instances)
+            .field(
+                "max_delegations_per_attendee",
+                &self.max_delegations_per_attendee,
+            )
+            .field("max_from_addresses", &self.max_from_addresses)
+            .field("max_copies_compared", &self.max_copies_compared)
+            .field("date_trust_days", &self.date_trust_days)
             .finish()
     }
 }
@@ -169,6 +229,25 @@ impl Config {
             now: self.now(),
             horizon: chrono::Duration::days(i64::from(self.horizon_days)),
             timezones,
+            limits: self.recurrence_limits(),
+        }
+    }
+
+    /// The limits on each recurrence set and on the object's recurrence work.
+    pub(crate) fn recurrence_limits(&self) -> RecurrenceLimits {
+        RecurrenceLimits {
+            work_budget: self.recurrence_work_budget,
+            max_rrules_per_component: self.max_rrules_per_component,
+            max_date_values: self.max_date_values,
+            max_union_instances: self.max_union_instances,
+        }
+    }
+
+    /// How far the MIME walk goes.
+    pub(crate) fn mime_limits(&self) -> MimeLimits {
+        MimeLimits {
+            max_depth: self.max_mime_depth,
+            max_parts: self.max_mime_parts,
         }
     }
 
@@ -206,6 +285,16 @@ impl Config {
     /// flood_per_day = 24
     /// far_future_days = 180
     /// max_recurrence_series = 100
+    /// max_mime_depth = 32
+    /// max_mime_parts = 100000
+    /// recurrence_work_budget = 1000000
+    /// max_rrules_per_component = 8
+    /// max_date_values = 10000
+    /// max_union_instances = 100000
+    /// max_delegations_per_attendee = 32
+    /// max_from_addresses = 16
+    /// max_copies_compared = 8
+    /// date_trust_days = 7
     ///
     /// [weights]
     /// organizer-mismatch = 40
@@ -374,6 +463,66 @@ impl ConfigBuilder {
         self
     }
 
+    /// Deepest MIME nesting followed.
+    pub fn max_mime_depth(mut self, levels: usize) -> Self {
+        self.config.max_mime_depth = levels;
+        self
+    }
+
+    /// Most MIME entities visited in one message.
+    pub fn max_mime_parts(mut self, parts: usize) -> Self {
+        self.config.max_mime_parts = parts;
+        self
+    }
+
+    /// Recurrence work units one calendar object may spend.
+    pub fn recurrence_work_budget(mut self, units: u64) -> Self {
+        self.config.recurrence_work_budget = units;
+        self
+    }
+
+    /// RRULE lines of one component that are counted.
+    pub fn max_rrules_per_component(mut self, rules: usize) -> Self {
+        self.config.max_rrules_per_component = rules;
+        self
+    }
+
+    /// RDATE values, and EXDATE values, of one component that are counted.
+    pub fn max_date_values(mut self, values: usize) -> Self {
+        self.config.max_date_values = values;
+        self
+    }
+
+    /// Instances the union of several RRULEs is walked through per count.
+    pub fn max_union_instances(mut self, instances: usize) -> Self {
+        self.config.max_union_instances = instances;
+        self
+    }
+
+    /// Delegations of each kind checked per attendee.
+    pub fn max_delegations_per_attendee(mut self, delegations: usize) -> Self {
+        self.config.max_delegations_per_attendee = delegations;
+        self
+    }
+
+    /// From (and List-Post) addresses compared.
+    pub fn max_from_addresses(mut self, addresses: usize) -> Self {
+        self.config.max_from_addresses = addresses;
+        self
+    }
+
+    /// Other copies of the object compared with it.
+    pub fn max_copies_compared(mut self, copies: usize) -> Self {
+        self.config.max_copies_compared = copies;
+        self
+    }
+
+    /// Days the message's Date may be from the clock and still be trusted.
+    pub fn date_trust_days(mut self, days: u32) -> Self {
+        self.config.date_trust_days = days;
+        self
+    }
+
     /// The configuration.
     pub fn build(self) -> Config {
         self.config
@@ -476,6 +625,16 @@ struct ConfigFile {
     far_future_days: Option<Spanned<i64>>,
     max_recurrence_series: Option<Spanned<i64>>,
     caldav: Option<Spanned<CalDavFile>>,
+    max_mime_depth: Option<Spanned<i64>>,
+    max_mime_parts: Option<Spanned<i64>>,
+    recurrence_work_budget: Option<Spanned<i64>>,
+    max_rrules_per_component: Option<Spanned<i64>>,
+    max_date_values: Option<Spanned<i64>>,
+    max_union_instances: Option<Spanned<i64>>,
+    max_delegations_per_attendee: Option<Spanned<i64>>,
+    max_from_addresses: Option<Spanned<i64>>,
+    max_copies_compared: Option<Spanned<i64>>,
+    date_trust_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -577,6 +736,59 @@ impl ConfigFile {
         )?;
         if let Some(caldav) = self.caldav {
             config.caldav = Some(caldav_settings(text, caldav)?);
+        }
+        let counts = [
+            (
+                "max_mime_depth",
+                self.max_mime_depth,
+                &mut config.max_mime_depth,
+            ),
+            (
+                "max_mime_parts",
+                self.max_mime_parts,
+                &mut config.max_mime_parts,
+            ),
+            (
+                "max_rrules_per_component",
+                self.max_rrules_per_component,
+                &mut config.max_rrules_per_component,
+            ),
+            (
+                "max_date_values",
+                self.max_date_values,
+                &mut config.max_date_values,
+            ),
+            (
+                "max_union_instances",
+                self.max_union_instances,
+                &mut config.max_union_instances,
+            ),
+            (
+                "max_delegations_per_attendee",
+                self.max_delegations_per_attendee,
+                &mut config.max_delegations_per_attendee,
+            ),
+            (
+                "max_from_addresses",
+                self.max_from_addresses,
+                &mut config.max_from_addresses,
+            ),
+            (
+                "max_copies_compared",
+                self.max_copies_compared,
+                &mut config.max_copies_compared,
+            ),
+        ];
+        for (key, value, target) in counts {
+            set_count(text, key, value, target)?;
+        }
+        if let Some(value) = self.recurrence_work_budget {
+            config.recurrence_work_budget =
+                in_range(text, "recurrence_work_budget", &value, 0, i64::MAX)?;
+        }
+        if let Some(value) = self.date_trust_days {
+            config.date_trust_days =
+                in_range(text, "date_trust_days", &value, 0, i64::from(u32::MAX))?;
         }
         Ok(config)
     }

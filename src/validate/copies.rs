@@ -26,12 +26,10 @@ use crate::calendar::{parse_calendar, CalendarObject, Organizer, SchedulingCompo
 use crate::finding::{Finding, Reason};
 use crate::message::{candidate_text, CandidateCopy, Located, LocatedObject};
 
-/// At most this many copies are read and compared. Producers send two; a
-/// message with more copies of one object than this is reported
-/// (`oversized`) rather than parsed copy after copy.
-const MAX_COPIES_COMPARED: usize = 8;
-
-/// The findings of comparing every copy of the located object with it.
+/// The findings of comparing every copy of the located object with it, up
+/// to `max_copies_compared`. Producers send two; a message with more copies
+/// of one object than that is reported (`oversized`) rather than parsed
+/// copy after copy.
 pub(super) fn check(
     message: &Message<'_>,
     located: &Located,
@@ -48,11 +46,12 @@ pub(super) fn check(
         .iter()
         .filter(|other| is_copy_of(other, chosen))
         .collect();
-    if copies.len() > MAX_COPIES_COMPARED {
+    let max_copies = config.max_copies_compared;
+    if copies.len() > max_copies {
         findings.push(Finding::new(
             Reason::Oversized,
             format!(
-                "the object comes in {} more copies than part {}; only the first {MAX_COPIES_COMPARED} were compared with it",
+                "the object comes in {} more copies than part {}; only the first {max_copies} were compared with it (max_copies_compared)",
                 copies.len(),
                 chosen.part
             ),
@@ -60,7 +59,7 @@ pub(super) fn check(
     }
     let senders = Senders::of(method);
     let chosen_components = ComponentIndex::new(calendar);
-    for copy in copies.into_iter().take(MAX_COPIES_COMPARED) {
+    for copy in copies.into_iter().take(max_copies) {
         let Some(text) = candidate_text(message, copy.part_id) else {
             continue;
         };

@@ -15,10 +15,15 @@ use crate::finding::Reason;
 
 /// `delegation-unverified`. Each delegation (delegator, delegate)
 /// must be confirmed from both sides in the same component, and the
-/// organizer's stored copy, when known, must list the delegator.
+/// organizer's stored copy, when known, must list the delegator. At most
+/// `max_delegations` of each kind are checked per attendee: real
+/// delegations name one or two people, and checking each claim scans its
+/// counterpart's list, so an unbounded list would make the work quadratic
+/// in hostile input.
 pub(super) fn check(
     context: &People<'_>,
     stored: &mut StoredCopies<'_>,
+    max_delegations: usize,
     findings: &mut FindingList,
 ) {
     let mut seen = HashSet::new();
@@ -37,11 +42,13 @@ pub(super) fn check(
                 .delegated_from
                 .len()
                 .saturating_add(attendee.delegated_to.len());
-            if listed > MAX_DELEGATIONS_PER_ATTENDEE {
+            if attendee.delegated_from.len() > max_delegations
+                || attendee.delegated_to.len() > max_delegations
+            {
                 findings.push(
-                    Reason::DelegationUnverified,
+                    Reason::Oversized,
                     format!(
-                        "{} lists {listed} delegations; only the first {MAX_DELEGATIONS_PER_ATTENDEE} of each kind were checked ({label})",
+                        "{} lists {listed} delegations; only the first {max_delegations} of each kind were checked (max_delegations_per_attendee) ({label})",
                         quoted(attendee.address.as_str()),
                     ),
                 );
@@ -49,7 +56,7 @@ pub(super) fn check(
             let claims = attendee
                 .delegated_from
                 .iter()
-                .take(MAX_DELEGATIONS_PER_ATTENDEE)
+                .take(max_delegations)
                 .map(|delegator| Delegation {
                     delegator,
                     delegate: &attendee.address,
@@ -59,7 +66,7 @@ pub(super) fn check(
                     attendee
                         .delegated_to
                         .iter()
-                        .take(MAX_DELEGATIONS_PER_ATTENDEE)
+                        .take(max_delegations)
                         .map(|delegate| Delegation {
                             delegator: &attendee.address,
                             delegate,
@@ -118,11 +125,6 @@ pub(super) fn check(
         }
     }
 }
-
-/// Delegations checked per attendee and direction. Real delegations name
-/// one or two people; checking each claim scans its counterpart's list, so
-/// an unbounded list would make the work quadratic in hostile input.
-const MAX_DELEGATIONS_PER_ATTENDEE: usize = 32;
 
 /// One delegation as claimed by one of its sides.
 struct Delegation<'a> {

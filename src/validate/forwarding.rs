@@ -6,7 +6,7 @@
 use mail_parser::{HeaderName, Message};
 
 use super::detail::{from_text, name_list, quoted};
-use super::{FindingList, People, MAX_FROM_ADDRESSES};
+use super::{FindingList, People};
 use crate::calendar::{CalAddress, SchedulingComponent};
 use crate::finding::Reason;
 
@@ -15,6 +15,7 @@ pub(super) fn check(
     context: &People<'_>,
     message: &Message<'_>,
     recipients: &[CalAddress],
+    max_addresses: usize,
     findings: &mut FindingList,
 ) {
     if context.method != Some("REQUEST") || recipients.is_empty() {
@@ -31,7 +32,7 @@ pub(super) fn check(
     let list_id = message
         .header_raw(HeaderName::ListId)
         .map(|value| quoted(value.trim()));
-    let list_addresses: Vec<CalAddress> = match list_id {
+    let mut list_addresses: Vec<CalAddress> = match list_id {
         Some(_) => message
             .list_post()
             .as_address()
@@ -40,12 +41,21 @@ pub(super) fn check(
                     .iter()
                     .filter_map(|addr| addr.address())
                     .filter_map(CalAddress::parse)
-                    .take(MAX_FROM_ADDRESSES)
                     .collect()
             })
             .unwrap_or_default(),
         None => Vec::new(),
     };
+    if list_addresses.len() > max_addresses {
+        findings.push(
+            Reason::Oversized,
+            format!(
+                "List-Post has {} addresses: only the first {max_addresses} were compared (max_from_addresses)",
+                list_addresses.len()
+            ),
+        );
+        list_addresses.truncate(max_addresses);
+    }
     if !list_addresses.is_empty()
         && context
             .calendar

@@ -155,7 +155,7 @@ pub enum AuthResultsEntry {
 /// every problem is a finding with a detail naming its evidence.
 pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
     let mut validation = Validation {
-        findings: structure::structure(input.located, input.calendar),
+        findings: structure::structure(input.located, input.calendar, config.mime_limits()),
         ..Validation::default()
     };
     let (Some(object), Some(calendar)) = (&input.located.object, input.calendar) else {
@@ -175,7 +175,7 @@ pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
             config,
         ));
         let top_level_imip_content_id = object.located_by == LocatedBy::ImipContentIdTop;
-        let from = from_addresses(message);
+        let from = from_addresses(message, config, &mut validation.findings);
         let headers = authentication::read_headers(message, config, top_level_imip_content_id);
         let people = People {
             calendar,
@@ -192,9 +192,20 @@ pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
         sender::check(&people, &relays, &mut findings);
         party_crash::check(&people, &mut stored, &mut findings);
         authentication::check(&from, &headers, config, &mut findings);
-        delegation::check(&people, &mut stored, &mut findings);
+        delegation::check(
+            &people,
+            &mut stored,
+            config.max_delegations_per_attendee,
+            &mut findings,
+        );
         let recipients = recipients(config, input.envelope_recipient);
-        forwarding::check(&people, message, &recipients, &mut findings);
+        forwarding::check(
+            &people,
+            message,
+            &recipients,
+            config.max_from_addresses,
+            &mut findings,
+        );
         if top_level_imip_content_id {
             imip_header::check(&headers, config, &mut findings);
         }
@@ -220,21 +231,34 @@ pub(super) struct People<'a> {
     pub(super) from: &'a [CalAddress],
 }
 
-/// From fields with more addresses than this are read only this far.
-const MAX_FROM_ADDRESSES: usize = 16;
-
-/// Every address of the message's From field, as mail-parser read it.
-fn from_addresses(message: &Message<'_>) -> Vec<CalAddress> {
-    message
+/// The addresses of the message's From field, as mail-parser read it, up
+/// to `max_from_addresses`; more is an `oversized` finding.
+fn from_addresses(
+    message: &Message<'_>,
+    config: &Config,
+    findings: &mut Vec<Finding>,
+) -> Vec<CalAddress> {
+    let mut from: Vec<CalAddress> = message
         .from()
         .map(|from| {
             from.iter()
                 .filter_map(|addr| addr.address())
                 .filter_map(CalAddress::parse)
-                .take(MAX_FROM_ADDRESSES)
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if from.len() > config.max_from_addresses {
+        findings.push(Finding::new(
+            Reason::Oversized,
+            format!(
+                "the From field has {} addresses: only the first {} were compared (max_from_addresses)",
+                from.len(),
+                config.max_from_addresses
+            ),
+        ));
+        from.truncate(config.max_from_addresses);
+    }
+    from
 }
 
 /// The user's addresses: the configured ones, else the envelope recipient.

@@ -11,13 +11,9 @@ use mail_parser::Message;
 use super::Config;
 use crate::calendar::CalendarObject;
 use crate::finding::{Finding, Reason};
-use crate::recurrence::counter::{Budget, WORK_BUDGET};
+use crate::recurrence::counter::Budget;
 use crate::recurrence::series::evaluate_within;
 use crate::recurrence::{risk_findings, RecurrenceProfile, Series};
-
-/// How far a message's Date may be from the clock and still be the
-/// reference for `far-future`.
-const DATE_TRUST_DAYS: i64 = 7;
 
 /// One series' recurrence profile, with the component it belongs to.
 #[derive(Debug, Clone)]
@@ -32,14 +28,16 @@ pub struct SeriesProfile {
 
 /// The reference for `far-future`: the message's Date when it is near the
 /// clock, else the clock. The sender writes Date: trusted only near the
-/// clock, a Date far ahead cannot hide a far-future event, nor an old one
+/// clock (`date_trust_days`), a Date far ahead cannot hide a far-future event, nor an old one
 /// make an ordinary event look far away. A bare calendar has no Date.
 pub(super) fn reference_date(message: Option<&Message<'_>>, config: &Config) -> DateTime<Utc> {
     let now = config.now();
     message
         .and_then(Message::date)
         .and_then(|date| DateTime::from_timestamp(date.to_timestamp(), 0))
-        .filter(|date| (*date - now).num_days().abs() <= DATE_TRUST_DAYS)
+        .filter(|date| {
+            date.signed_duration_since(now).num_days().abs() <= i64::from(config.date_trust_days)
+        })
         .unwrap_or(now)
 }
 
@@ -61,7 +59,7 @@ pub(super) fn check(
     let options = config.eval_options(&calendar.timezones);
     // One work budget for the whole object: every series and every time
     // zone rule spends from it, so many rules cannot multiply the cost.
-    let budget = Budget::new(WORK_BUDGET);
+    let budget = Budget::new(config.recurrence_work_budget);
     let thresholds = config.recurrence_thresholds();
     // An overridden instance (RECURRENCE-ID) of a series whose master is in
     // the object is part of that series, not a series of its own: judging it
@@ -85,7 +83,7 @@ pub(super) fn check(
             findings.push(Finding::new(
                 Reason::Oversized,
                 format!(
-                    "more than {} series with a DTSTART: the rest were not evaluated",
+                    "more than {} series with a DTSTART: the rest were not evaluated (max_recurrence_series)",
                     config.max_recurrence_series
                 ),
             ));

@@ -7,17 +7,31 @@
 
 use crate::calendar::CalendarObject;
 use crate::finding::{quote_untrusted, Finding, Quote, Reason};
-use crate::message::{CandidateCopy, Located, LocatedObject};
+use crate::message::{CandidateCopy, Located, LocatedObject, MimeLimit, MimeLimits};
 use crate::syntax::content_line::{as_method, is_method_token};
 
 /// The step's findings, in the order a reader meets them: the MIME walk,
 /// the copies, the object's METHOD, then the object's own parse.
-pub(super) fn structure(located: &Located, calendar: Option<&CalendarObject>) -> Vec<Finding> {
+pub(super) fn structure(
+    located: &Located,
+    calendar: Option<&CalendarObject>,
+    limits: MimeLimits,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    if let Some(cut_at) = &located.cut_at {
+    if let Some((cut_at, limit)) = &located.cut_at {
+        let reached = match limit {
+            MimeLimit::Depth => format!(
+                "MIME structure nested more than {} levels deep (max_mime_depth)",
+                limits.max_depth
+            ),
+            MimeLimit::Parts => format!(
+                "MIME structure with more than {} parts (max_mime_parts)",
+                limits.max_parts
+            ),
+        };
         findings.push(Finding::new(
             Reason::Oversized,
-            format!("MIME structure nested too deeply or with too many parts; part {cut_at} and what follows it were not examined"),
+            format!("{reached}; part {cut_at} and what follows it were not examined"),
         ));
     }
     let Some(object) = &located.object else {

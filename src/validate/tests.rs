@@ -1067,7 +1067,153 @@ fn copies_compared_are_bounded() {
     assert_eq!(reasons(&validation), ["oversized"]);
     assert_eq!(
         detail(&validation, Reason::Oversized),
-        "the object comes in 12 more copies than part 1; only the first 8 were compared with it"
+        "the object comes in 12 more copies than part 1; only the first 8 were compared with it (max_copies_compared)"
+    );
+}
+
+/// Each limit the configuration names is the one applied, and reaching it
+/// is an `oversized` finding that names it.
+#[test]
+fn configured_limits_report_oversized_naming_the_limit() {
+    // Copies compared.
+    let request = calendar("REQUEST", "copy-7@example.com", &[ORGANIZER, BOB]);
+    let raw = with_copies("alice@example.com", "REQUEST", &vec![request.clone(); 3]);
+    let config = Config::builder().max_copies_compared(1).build();
+    let validation = validate_located(&raw, &config);
+    assert_eq!(reasons(&validation), ["oversized"]);
+    assert_eq!(
+        detail(&validation, Reason::Oversized),
+        "the object comes in 2 more copies than part 1; only the first 1 were compared with it (max_copies_compared)"
+    );
+
+    // From addresses: past the cap is a finding, not a silent cut.
+    let raw = message(
+        &["From: alice@example.com, carol@example.com, eve@example.net"],
+        "REQUEST",
+        &calendar("REQUEST", "from-cap@example.com", &[ORGANIZER, BOB]),
+    );
+    let config = Config::builder().max_from_addresses(2).build();
+    let validation = Run::new(&config).on(&raw);
+    assert!(
+        reasons(&validation).contains(&"oversized"),
+        "{validation:?}"
+    );
+    assert_eq!(
+        detail(&validation, Reason::Oversized),
+        "the From field has 3 addresses: only the first 2 were compared (max_from_addresses)"
+    );
+    let config = Config::builder().max_from_addresses(3).build();
+    assert!(!reasons(&Run::new(&config).on(&raw)).contains(&"oversized"));
+
+    // Delegations per attendee.
+    let raw = message(
+        &["From: alice@example.com"],
+        "REQUEST",
+        &calendar(
+            "REQUEST",
+            "deleg-cap@example.com",
+            &[
+                ORGANIZER,
+                "ATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO=\"mailto:d1@example.org\",\"mailto:d2@example.org\":mailto:bob@example.org",
+                "ATTENDEE;DELEGATED-FROM=\"mailto:bob@example.org\":mailto:d1@example.org",
+                "ATTENDEE;DELEGATED-FROM=\"mailto:bob@example.org\":mailto:d2@example.org",
+            ],
+        ),
+    );
+    let validation = Run::new(&Config::default()).on(&raw);
+    assert!(reasons(&validation).is_empty(), "{validation:?}");
+    let config = Config::builder().max_delegations_per_attendee(1).build();
+    let validation = Run::new(&config).on(&raw);
+    assert_eq!(
+        detail(&validation, Reason::Oversized),
+        "bob@example.org lists 2 delegations; only the first 1 of each kind were checked (max_delegations_per_attendee) (VEVENT UID deleg-cap@example.com)"
+    );
+}
+
+/// The recurrence limits come from the configuration and name themselves.
+#[test]
+fn recurrence_limits_come_from_the_configuration() {
+    let raw = message(
+        &["From: alice@example.com"],
+        "REQUEST",
+        &calendar(
+            "REQUEST",
+            "rec-cap@example.com",
+            &[
+                ORGANIZER,
+                BOB,
+                "RRULE:FREQ=WEEKLY;COUNT=3",
+                "RRULE:FREQ=MONTHLY;COUNT=3",
+                "RDATE:20250201T140000Z,20250202T140000Z,20250203T140000Z",
+            ],
+        ),
+    );
+    let oversized = |config: &Config| -> Vec<String> {
+        Run::new(config)
+            .on(&raw)
+            .findings
+            .iter()
+            .filter(|finding| finding.reason == Reason::Oversized)
+            .map(|finding| finding.detail.clone())
+            .collect()
+    };
+    assert!(oversized(&Config::default()).is_empty());
+    assert_eq!(
+        oversized(&Config::builder().max_date_values(2).build()),
+        ["3 RDATE values in one component: only the first 2 were counted (max_date_values)"]
+    );
+    assert_eq!(
+        oversized(&Config::builder().max_rrules_per_component(1).build()),
+        ["2 RRULE lines in one component: only the first 1 were counted (max_rrules_per_component)"]
+    );
+    assert_eq!(
+        oversized(&Config::builder().recurrence_work_budget(0).build()),
+        ["recurrence too irregular to count within the work budget (recurrence_work_budget = 0 units for the whole object)"]
+    );
+    assert_eq!(
+        oversized(&Config::builder().max_union_instances(2).build()),
+        ["recurrence too irregular to count: the union of its RRULEs has more than 2 instances to walk (max_union_instances)"]
+    );
+}
+
+/// The MIME walk follows the configured depth and part count, and says
+/// which it reached.
+#[test]
+fn mime_limits_come_from_the_configuration() {
+    let request = calendar("REQUEST", "mime-cap@example.com", &[ORGANIZER, BOB]);
+    let raw = with_copies("alice@example.com", "REQUEST", &vec![request; 3]);
+    let message = MessageParser::default()
+        .parse(raw.as_bytes())
+        .unwrap_or_else(|| panic!("mail-parser rejected the message"));
+    let config = Config::builder().max_mime_parts(2).build();
+    let located = crate::message::locate_imip_within(&message, config.mime_limits());
+    let validation = validate::run(
+        &ValidationInput {
+            message: Some(&message),
+            located: &located,
+            calendar: None,
+            envelope_recipient: None,
+        },
+        &config,
+    );
+    assert_eq!(
+        detail(&validation, Reason::Oversized),
+        "MIME structure with more than 2 parts (max_mime_parts); part 3 and what follows it were not examined"
+    );
+    let config = Config::builder().max_mime_depth(0).build();
+    let located = crate::message::locate_imip_within(&message, config.mime_limits());
+    let validation = validate::run(
+        &ValidationInput {
+            message: Some(&message),
+            located: &located,
+            calendar: None,
+            envelope_recipient: None,
+        },
+        &config,
+    );
+    assert_eq!(
+        detail(&validation, Reason::Oversized),
+        "MIME structure nested more than 0 levels deep (max_mime_depth); part 1 and what follows it were not examined"
     );
 }
 
@@ -1688,6 +1834,16 @@ fn builder_defaults() {
     assert_eq!(config.flood_per_day, 24);
     assert_eq!(config.far_future_days, 180);
     assert_eq!(config.max_recurrence_series, 100);
+    assert_eq!(config.max_mime_depth, 32);
+    assert_eq!(config.max_mime_parts, 100_000);
+    assert_eq!(config.recurrence_work_budget, 1_000_000);
+    assert_eq!(config.max_rrules_per_component, 8);
+    assert_eq!(config.max_date_values, 10_000);
+    assert_eq!(config.max_union_instances, 100_000);
+    assert_eq!(config.max_delegations_per_attendee, 32);
+    assert_eq!(config.max_from_addresses, 16);
+    assert_eq!(config.max_copies_compared, 8);
+    assert_eq!(config.date_trust_days, 7);
     assert!(config.recipients.is_empty());
     assert!(config.trusted_authserv_ids.is_empty());
     assert!(!config.flag_unauthenticated);
@@ -1724,6 +1880,16 @@ flood_instances = 200
 flood_per_day = 12
 far_future_days = 365
 max_recurrence_series = 10
+max_mime_depth = 4
+max_mime_parts = 50
+recurrence_work_budget = 5000
+max_rrules_per_component = 2
+max_date_values = 20
+max_union_instances = 300
+max_delegations_per_attendee = 3
+max_from_addresses = 2
+max_copies_compared = 1
+date_trust_days = 2
 
 [weights]
 organizer-mismatch = 50
@@ -1756,6 +1922,19 @@ max_nesting = 6
     assert_eq!(config.flood_per_day, 12);
     assert_eq!(config.far_future_days, 365);
     assert_eq!(config.max_recurrence_series, 10);
+    assert_eq!(
+        (config.max_mime_depth, config.max_mime_parts),
+        (4, 50),
+        "MIME limits"
+    );
+    assert_eq!(config.recurrence_work_budget, 5000);
+    assert_eq!(config.max_rrules_per_component, 2);
+    assert_eq!(config.max_date_values, 20);
+    assert_eq!(config.max_union_instances, 300);
+    assert_eq!(config.max_delegations_per_attendee, 3);
+    assert_eq!(config.max_from_addresses, 2);
+    assert_eq!(config.max_copies_compared, 1);
+    assert_eq!(config.date_trust_days, 2);
     assert_eq!(config.weight(Reason::OrganizerMismatch), 50);
     assert_eq!(config.weight(Reason::FarFuture), 0);
     // The file's table replaces the built-in one.

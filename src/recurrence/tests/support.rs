@@ -93,6 +93,7 @@ impl SeriesCase {
                 now: self.now,
                 horizon: self.horizon,
                 timezones: &self.timezones,
+                limits: crate::recurrence::RecurrenceLimits::default(),
             },
         )
     }
