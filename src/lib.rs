@@ -49,6 +49,7 @@ pub(crate) mod finding;
 pub mod fuzzing;
 pub(crate) mod headers;
 pub(crate) mod message;
+pub(crate) mod process;
 pub(crate) mod recurrence;
 pub mod report;
 pub(crate) mod script;
@@ -63,16 +64,16 @@ mod test_support;
 pub use analysis::{Analysis, Depth};
 pub use calendar::{CalAddress, CalendarLimits};
 pub use engine::{
-    compile, run, Action, CompiledScript, DefaultHost, Engine, Envelope, Failure, HeaderField,
-    Host, Outcome, RunError,
+    compile, run, Action, CalendarProcessing, CompiledScript, DefaultHost, Engine, Envelope,
+    Failure, HeaderField, Host, Outcome, ProcessOutcome, RunError,
 };
 pub use finding::Reason;
 pub use headers::authentication_results::{AuthenticationResults, Property, ResInfo};
 pub use script::{LexicalError, ScriptError, ScriptErrorKind};
 pub use validate::{
     AuthResultsEntry, CalendarLookup, CalendarStore, Config, ConfigBuilder, ConfigError,
-    DirectoryLookup, ItemVersion, SchedulingRelays, ScoredFinding, StoreError, StoredAttendee,
-    StoredItem, MAX_CALENDAR_FILES, MAX_WEIGHT,
+    DirectoryLookup, ItemVersion, ProcessingPolicy, SchedulingRelays, ScoredFinding, StoreError,
+    StoredAttendee, StoredItem, MAX_CALENDAR_FILES, MAX_CONFLICT_RETRIES, MAX_WEIGHT,
 };
 
 /// Stages measured on their own by the benchmarks (`cargo bench --features

@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("analysis", 6),
     ("report", 7),
     ("script", 7),
+    ("process", 7),
     ("engine", 8),
     ("deliver", 9),
     ("filter", 9),

@@ -175,6 +175,7 @@ impl Delivery {
                     abandoned: Vec::new(),
                     edited_message: None,
                     analysis: None,
+                    calendar: Vec::new(),
                 }
             }
         };

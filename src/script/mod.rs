@@ -40,6 +40,9 @@ mod lower;
 #[cfg(test)]
 mod lowering_tests;
 mod position;
+mod processcalendar;
+#[cfg(test)]
+mod processcalendar_tests;
 mod reserved;
 mod syntax;
 
@@ -49,6 +52,7 @@ use sieve::{Compiler, Sieve};
 pub use error::{LexicalError, ScriptError, ScriptErrorKind};
 pub use item::{Item, ItemSet};
 pub use position::normalize_sieve_position;
+pub use processcalendar::{decode_call, ProcessCall};
 pub use reserved::ReservedNames;
 
 use lower::Lowering;
@@ -60,9 +64,12 @@ pub struct CompiledParts {
     pub sieve: Sieve,
     /// The `imip` items the script asks about: what the engine must fill.
     pub items: ItemSet,
-    /// Whether the script had `imip` tests and was lowered; `false` means
-    /// sieve-rs compiled the author's text unchanged.
+    /// Whether the script had `imip` tests or `processcalendar` actions and
+    /// was lowered; `false` means sieve-rs compiled the author's text
+    /// unchanged.
     pub lowered: bool,
+    /// Whether the script has a `processcalendar` action.
+    pub processes_calendar: bool,
 }
 
 impl std::fmt::Debug for CompiledParts {
@@ -70,6 +77,7 @@ impl std::fmt::Debug for CompiledParts {
         f.debug_struct("CompiledParts")
             .field("items", &self.items)
             .field("lowered", &self.lowered)
+            .field("processes_calendar", &self.processes_calendar)
             .finish_non_exhaustive()
     }
 }
@@ -127,10 +135,10 @@ pub fn prepare(source: &str) -> Result<PreparedScript, ScriptError> {
     let lowering = front_end(source)?;
     let items = lowering
         .as_ref()
-        .map_or_else(ItemSet::default, |(_, items)| *items);
+        .map_or_else(ItemSet::default, |lowered| lowered.items);
     Ok(PreparedScript {
         original: source.to_owned(),
-        lowering: lowering.map(|(lowering, _)| lowering),
+        lowering: lowering.map(|lowered| lowered.lowering),
         items,
     })
 }
@@ -150,15 +158,17 @@ pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, Scrip
                 sieve,
                 items: ItemSet::default(),
                 lowered: false,
+                processes_calendar: false,
             })
             .map_err(|error| sieve_error(source, None, error)),
-        Ok(Some((lowering, items))) => match compiler.compile(lowering.text.as_bytes()) {
+        Ok(Some(lowered)) => match compiler.compile(lowered.lowering.text.as_bytes()) {
             Ok(sieve) => Ok(CompiledParts {
                 sieve,
-                items,
+                items: lowered.items,
                 lowered: true,
+                processes_calendar: lowered.processes_calendar,
             }),
-            Err(error) => Err(sieve_error(source, Some(&lowering), error)),
+            Err(error) => Err(sieve_error(source, Some(&lowered.lowering), error)),
         },
         // Naming the reserved items is refused whatever else is wrong.
         Err(front_end_error) if matches!(front_end_error.kind, ScriptErrorKind::ReservedName) => {
@@ -167,10 +177,17 @@ pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, Scrip
         Err(front_end_error) => match compiler.compile(source.as_bytes()) {
             Ok(_) => Err(front_end_error),
             Err(error) => {
+                // Plain sieve-rs knows no `processcalendar`: its complaint
+                // about the command is no news next to the front-end's.
+                let about_action = matches!(
+                    error.error_type(),
+                    ErrorType::UnexpectedToken { expected, found }
+                        if expected == "command" && found.eq_ignore_ascii_case("processcalendar")
+                );
                 let plain = sieve_error(source, None, error);
                 let plain_first =
                     (plain.line, plain.column) <= (front_end_error.line, front_end_error.column);
-                if front_end_error.kind.is_unreadable() || plain_first {
+                if front_end_error.kind.is_unreadable() || (plain_first && !about_action) {
                     Err(plain)
                 } else {
                     Err(front_end_error)
@@ -244,28 +261,52 @@ fn find_command(text: &str, from: usize, name: &str) -> Option<usize> {
     None
 }
 
-/// Checks and lowers a script: `None` when it has no `imip` test and goes to
-/// sieve-rs unchanged.
-fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, ScriptError> {
+/// A script the front-end lowered, and what the engine must know of it.
+struct Lowered {
+    lowering: Lowering,
+    items: ItemSet,
+    processes_calendar: bool,
+}
+
+/// Checks and lowers a script: `None` when it has neither an `imip` test
+/// nor a `processcalendar` action and goes to sieve-rs unchanged.
+fn front_end(source: &str) -> Result<Option<Lowered>, ScriptError> {
     if let Some(offset) = reserved::find_reserved_stem(source) {
         return Err(error_at(source, offset, ScriptErrorKind::ReservedName));
     }
-    if !mentions_imip(source) {
+    if !mentions_extension(source) {
         return Ok(None);
     }
     let tokens = lexer::tokenize(source)
         .map_err(|(offset, error)| error_at(source, offset, ScriptErrorKind::Lexical(error)))?;
     let findings = syntax::walk(source, &tokens)?;
-    if findings.tests.is_empty() {
+    if findings.tests.is_empty() && findings.commands.is_empty() {
         return Ok(None);
     }
-    if let Some(offset) = findings.environment_without_require {
+    if let Some(offset) = findings
+        .environment_without_require
+        .filter(|_| !findings.tests.is_empty())
+    {
         return Err(error_at(
             source,
             offset,
             ScriptErrorKind::UndeclaredCapability {
                 tag: "environment".to_owned(),
                 capability: "environment",
+            },
+        ));
+    }
+    if let Some((offset, written)) = findings
+        .mailboxid_without_require
+        .clone()
+        .filter(|_| !findings.commands.is_empty())
+    {
+        return Err(error_at(
+            source,
+            offset,
+            ScriptErrorKind::UndeclaredCapability {
+                tag: written,
+                capability: "mailboxid",
             },
         ));
     }
@@ -280,8 +321,17 @@ fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, ScriptError> {
         ));
     }
     let items = findings.tests.iter().map(|test| test.item).collect();
-    let lowering = lower::lower(source, &findings.tests, ReservedNames::global());
-    Ok(Some((lowering, items)))
+    let lowering = lower::lower(
+        source,
+        &findings.tests,
+        &findings.commands,
+        ReservedNames::global(),
+    );
+    Ok(Some(Lowered {
+        lowering,
+        items,
+        processes_calendar: !findings.commands.is_empty(),
+    }))
 }
 
 fn error_at(source: &str, offset: usize, kind: ScriptErrorKind) -> ScriptError {
@@ -289,13 +339,17 @@ fn error_at(source: &str, offset: usize, kind: ScriptErrorKind) -> ScriptError {
     ScriptError { line, column, kind }
 }
 
-/// Whether the text holds "imip" in any case: without it there is no test
-/// to lower, and the lexer need not run.
-fn mentions_imip(source: &str) -> bool {
-    source
-        .as_bytes()
-        .windows(4)
-        .any(|window| window.eq_ignore_ascii_case(b"imip"))
+/// Whether the text holds "imip" or "processcalendar" in any case: without
+/// either there is no `imip` test and no `processcalendar` action to lower,
+/// and the lexer need not run.
+fn mentions_extension(source: &str) -> bool {
+    let holds = |word: &[u8]| {
+        source
+            .as_bytes()
+            .windows(word.len())
+            .any(|window| window.eq_ignore_ascii_case(word))
+    };
+    holds(b"imip") || holds(b"processcalendar")
 }
 
 /// A quoted string whose last character is an escaped backslash: sieve-rs

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::lookup::CalendarLookup;
-use super::store::CalendarStore;
 use super::relays::{is_domain_name, SchedulingRelays};
+use super::store::CalendarStore;
 use crate::calendar::{CalendarLimits, TimeZoneDefinition};
 use crate::finding::Reason;
 use crate::recurrence::{EvalOptions, RecurrenceThresholds, DEFAULT_HORIZON_DAYS};
@@ -75,6 +75,10 @@ pub struct Config {
     /// validation reads stored copies from. Default none: the action then
     /// does nothing (outcome `error`, the reason says there is no store).
     pub store: Option<Arc<dyn CalendarStore>>,
+    /// What `processcalendar` may act on whatever a user's script asks:
+    /// the administrator's decision. Default: nothing suspicious, no
+    /// sender that fails its method's check.
+    pub processing: ProcessingPolicy,
     /// Days after the analysis time in which recurrence instances are
     /// counted. Default 365.
     pub horizon_days: u32,
@@ -107,6 +111,7 @@ impl Default for Config {
             scheduling_relays: SchedulingRelays::default(),
             lookup: None,
             store: None,
+            processing: ProcessingPolicy::default(),
             horizon_days: DEFAULT_HORIZON_DAYS,
             flood_instances: thresholds.flood_instances,
             flood_per_day: thresholds.flood_per_day,
@@ -129,12 +134,44 @@ impl fmt::Debug for Config {
             .field("scheduling_relays", &self.scheduling_relays)
             .field("lookup", &self.lookup.as_ref().map(|_| "CalendarLookup"))
             .field("store", &self.store.as_ref().map(|_| "CalendarStore"))
+            .field("processing", &self.processing)
             .field("horizon_days", &self.horizon_days)
             .field("flood_instances", &self.flood_instances)
             .field("flood_per_day", &self.flood_per_day)
             .field("far_future_days", &self.far_future_days)
             .field("max_recurrence_series", &self.max_recurrence_series)
             .finish()
+    }
+}
+
+/// What `processcalendar` (RFC 9671) may act on, set by the administrator
+/// (the configuration file's `[processcalendar]` table), never by a user's
+/// script: the validation gates the action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessingPolicy {
+    /// Act on a message the analysis finds suspicious (its risk reached
+    /// `suspicious_threshold`). Default false: such a message gets outcome
+    /// `no_action`, the reason listing the findings.
+    pub act_on_suspicious: bool,
+    /// Act on a message whose sender fails its method's check: From is not
+    /// the ORGANIZER (or its SENT-BY) of a REQUEST, ADD, CANCEL or PUBLISH
+    /// (`organizer-mismatch`), not the replying ATTENDEE of a REPLY
+    /// (`attendee-mismatch`), or cannot be checked (`sender-unverifiable`),
+    /// whatever the risk. Default false.
+    pub act_on_unverified_sender: bool,
+    /// How many times a write that lost a race with another delivery
+    /// (the store reports a conflict) is retried, each time on the item
+    /// read again. Default 5; after that the outcome is `error`.
+    pub conflict_retries: u32,
+}
+
+impl Default for ProcessingPolicy {
+    fn default() -> Self {
+        ProcessingPolicy {
+            act_on_suspicious: false,
+            act_on_unverified_sender: false,
+            conflict_retries: 5,
+        }
     }
 }
 
@@ -211,6 +248,11 @@ impl Config {
     /// max_components = 1000
     /// max_properties = 10000
     /// max_nesting = 8
+    ///
+    /// [processcalendar]                 # what the action may act on
+    /// act_on_suspicious = false
+    /// act_on_unverified_sender = false
+    /// conflict_retries = 5
     /// ```
     ///
     /// The calendar lookup is not read from the file: it is code the
@@ -230,6 +272,10 @@ impl Config {
     }
 }
 
+/// The most retries `[processcalendar] conflict_retries` may ask for: each
+/// one reads and writes the item again.
+pub const MAX_CONFLICT_RETRIES: u32 = 100;
+
 /// Builds a [`Config`] from the defaults, one setting at a time.
 #[derive(Debug, Clone)]
 pub struct ConfigBuilder {
@@ -237,6 +283,12 @@ pub struct ConfigBuilder {
 }
 
 impl ConfigBuilder {
+    /// What `processcalendar` may act on (the `[processcalendar]` table).
+    pub fn processing(mut self, policy: ProcessingPolicy) -> Self {
+        self.config.processing = policy;
+        self
+    }
+
     /// Set the weight of one reason; above [`MAX_WEIGHT`] it is held at it.
     pub fn weight(mut self, reason: Reason, weight: u32) -> Self {
         self.config.weights.insert(reason, weight.min(MAX_WEIGHT));
@@ -452,11 +504,20 @@ struct ConfigFile {
     trusted_authserv_ids: Option<Vec<String>>,
     flag_unauthenticated: Option<bool>,
     scheduling_relays: Option<BTreeMap<Spanned<String>, Spanned<Vec<String>>>>,
+    processcalendar: Option<ProcessingFile>,
     horizon_days: Option<Spanned<i64>>,
     flood_instances: Option<Spanned<i64>>,
     flood_per_day: Option<Spanned<i64>>,
     far_future_days: Option<Spanned<i64>>,
     max_recurrence_series: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProcessingFile {
+    act_on_suspicious: Option<bool>,
+    act_on_unverified_sender: Option<bool>,
+    conflict_retries: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -523,6 +584,24 @@ impl ConfigFile {
         }
         if let Some(relays) = self.scheduling_relays {
             config.scheduling_relays = relay_table(text, relays)?;
+        }
+        if let Some(processing) = self.processcalendar {
+            let policy = &mut config.processing;
+            if let Some(flag) = processing.act_on_suspicious {
+                policy.act_on_suspicious = flag;
+            }
+            if let Some(flag) = processing.act_on_unverified_sender {
+                policy.act_on_unverified_sender = flag;
+            }
+            if let Some(value) = processing.conflict_retries {
+                policy.conflict_retries = in_range(
+                    text,
+                    "processcalendar.conflict_retries",
+                    &value,
+                    0,
+                    i64::from(MAX_CONFLICT_RETRIES),
+                )?;
+            }
         }
         if let Some(value) = self.horizon_days {
             config.horizon_days = in_range(text, "horizon_days", &value, 0, i64::from(u32::MAX))?;

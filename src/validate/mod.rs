@@ -87,7 +87,9 @@ use std::collections::BTreeMap;
 use mail_parser::Message;
 use serde::Serialize;
 
-pub use config::{Config, ConfigBuilder, ConfigError, MAX_WEIGHT};
+pub use config::{
+    Config, ConfigBuilder, ConfigError, ProcessingPolicy, MAX_CONFLICT_RETRIES, MAX_WEIGHT,
+};
 pub use lookup::{CalendarLookup, DirectoryLookup, StoredAttendee, MAX_CALENDAR_FILES};
 pub use recurrence::SeriesProfile;
 pub use relays::SchedulingRelays;
