@@ -1321,3 +1321,52 @@ fn scripts_using_expressions_behave_as_in_plain_sieve_rs() {
         outcome.failure
     );
 }
+
+// --- the example script --------------------------------------------------------
+
+/// scripts-examples/auto-process.sieve on the shipped samples, with a store.
+#[test]
+fn auto_process_example_on_a_store() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script =
+        std::fs::read_to_string(root.join("scripts-examples/auto-process.sieve")).expect("script");
+    let sample = |name: &str| std::fs::read(root.join("samples").join(name)).expect("sample");
+    let setup = setup();
+    let actions = |message: &[u8], recipient: &str| -> String {
+        let outcome = setup.run_as(&script, message, recipient);
+        outcome
+            .actions
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let invitation = sample("invitation-outlook.eml");
+    assert_eq!(
+        actions(&invitation, BOB),
+        "fileinto :create :flags [\"\\\\Seen\"] \"Calendar/Processed\""
+    );
+    assert_eq!(setup.store.len(), 1);
+    let again = actions(&invitation, BOB);
+    assert!(
+        again.starts_with("addheader \"X-Calendar-Unchanged\" \"UID ")
+            && again.contains("already stored")
+            && again.ends_with("fileinto :create \"Calendar/Unprocessed\""),
+        "{again}"
+    );
+    let cancel = actions(&sample("cancel-google.eml"), BOB);
+    assert!(cancel.contains("nothing is stored"), "{cancel}");
+    // Bob's answer reaches alice's calendar, which holds the event she
+    // organizes (here the same store: it has her event).
+    let reply = actions(&sample("reply-thunderbird.eml"), ALICE);
+    assert_eq!(
+        reply,
+        "fileinto :create :flags [\"\\\\Seen\"] \"Calendar/Processed\""
+    );
+    assert_eq!(
+        actions(&sample("suspicious-flood.eml"), BOB),
+        "fileinto :create \"Junk/Invitations\""
+    );
+    assert_eq!(actions(&sample("newsletter.eml"), BOB), "keep");
+    assert_eq!(setup.store.len(), 1);
+}
