@@ -9,6 +9,8 @@
 //!
 //! Grammar: grammar/icalendar-object.abnf
 
+use std::borrow::Cow;
+
 use crate::calendar::CalendarLimits;
 use crate::syntax::content_line::{
     name, param_name, quoted_string, strip_prefix_ignore_case, value, ContentLines,
@@ -192,15 +194,20 @@ struct Reader<'a> {
     properties: usize,
 }
 
-impl Reader<'_> {
-    /// The next line that is not blank, with its line number.
-    fn next_line(&mut self) -> Option<(String, usize)> {
+impl<'a> Reader<'a> {
+    /// The next line that is not blank, unfolded (borrowed unless it was
+    /// folded), with its line number.
+    fn next_line(&mut self) -> Option<(Cow<'a, str>, usize)> {
         for line in self.lines.by_ref() {
             let unfolded = line.unfolded();
-            let text = unfolded.trim_end_matches([' ', '\t']);
-            if !text.trim().is_empty() {
-                return Some((text.to_owned(), line.number));
+            if unfolded.trim().is_empty() {
+                continue;
             }
+            let text = match unfolded {
+                Cow::Borrowed(text) => Cow::Borrowed(text.trim_end_matches([' ', '\t'])),
+                Cow::Owned(text) => Cow::Owned(text.trim_end_matches([' ', '\t']).to_owned()),
+            };
+            return Some((text, line.number));
         }
         None
     }
@@ -351,9 +358,13 @@ pub(crate) fn write(component: &Component) -> String {
 }
 
 fn write_component(component: &Component, out: &mut String) {
-    fold_into(&format!("BEGIN:{}", component.name), out);
+    let mut line = String::with_capacity(128);
+    line.push_str("BEGIN:");
+    line.push_str(&component.name);
+    fold_into(&line, out);
     for property in &component.properties {
-        let mut line = property.name.clone();
+        line.clear();
+        line.push_str(&property.name);
         for param in &property.params {
             line.push(';');
             line.push_str(&param.name);
@@ -378,7 +389,10 @@ fn write_component(component: &Component, out: &mut String) {
     for child in &component.components {
         write_component(child, out);
     }
-    fold_into(&format!("END:{}", component.name), out);
+    line.clear();
+    line.push_str("END:");
+    line.push_str(&component.name);
+    fold_into(&line, out);
 }
 
 /// Longest line RFC 5545 section 3.1 allows, line break excluded.
@@ -387,18 +401,22 @@ const MAX_LINE_OCTETS: usize = 75;
 /// Appends `line` folded: each physical line at most 75 octets, a
 /// continuation starting with one space (which counts in its 75).
 fn fold_into(line: &str, out: &mut String) {
-    let mut budget = MAX_LINE_OCTETS;
-    let mut used = 0usize;
-    for character in line.chars() {
-        let width = character.len_utf8();
-        if used.saturating_add(width) > budget {
-            out.push_str("\r\n ");
-            used = 1;
-            budget = MAX_LINE_OCTETS;
+    let mut rest = line;
+    let mut room = MAX_LINE_OCTETS;
+    // Each round takes at least one character (a continuation has room
+    // for 74 octets, more than any character), so the loop ends.
+    while rest.len() > room {
+        let mut cut = room;
+        while !rest.is_char_boundary(cut) {
+            cut = cut.saturating_sub(1);
         }
-        out.push(character);
-        used = used.saturating_add(width);
+        let (head, tail) = rest.split_at(cut);
+        out.push_str(head);
+        out.push_str("\r\n ");
+        rest = tail;
+        room = MAX_LINE_OCTETS.saturating_sub(1);
     }
+    out.push_str(rest);
     out.push_str("\r\n");
 }
 
