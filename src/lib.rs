@@ -24,6 +24,11 @@
 //!     [Action::FileInto { folder, .. }] if folder == "Calendar/REQUEST"));
 //! ```
 //!
+//! The `processcalendar` action of RFC 9671 acts on what the test
+//! validated: it carries out the message's iTIP method on the user's
+//! calendar store ([`CalendarStore`], set with [`ConfigBuilder::store`]),
+//! behind the validation, and reports in [`Outcome::calendar`].
+//!
 //! The public surface is what an embedder needs: the [`Engine`] (compile
 //! once, run on every message, alone or as a chain), its result types, the
 //! validation [`Config`] and the organizer's stored copies
@@ -33,7 +38,8 @@
 //! the data: `script` (the Sieve front-end), `message` (finding the iMIP
 //! object), `calendar` (the iTIP model), `recurrence` (recurrence risk),
 //! `validate` (the validation steps and the risk), `analysis` (running the
-//! stages for one message) and `engine` (driving sieve-rs), on two shared
+//! stages for one message), `process` (iTIP on the calendar store) and
+//! `engine` (driving sieve-rs), on two shared
 //! lexical layers (`syntax`, `headers`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -1,9 +1,12 @@
-//! The Sieve front-end: an RFC 5228 lexer that finds `require` and every
-//! `imip` test, checks each test against its grammar
-//! (`grammar/imip-test.abnf`), and lowers it to what sieve-rs 0.7.3 runs:
-//! `environment` tests on reserved items the engine fills before the run.
+//! The Sieve front-end: an RFC 5228 lexer that finds `require`, every
+//! `imip` test and every `processcalendar` action (RFC 9671), checks each
+//! against its grammar (`grammar/imip-test.abnf`,
+//! `grammar/processcalendar.abnf`), and lowers it to what sieve-rs 0.7.3
+//! runs: `environment` tests on reserved items the engine fills before the
+//! run, and for the action a `mailboxidexists` test the engine answers
+//! where it stands (`processcalendar.rs`).
 //!
-//! A script without an `imip` test reaches sieve-rs byte for byte. Every
+//! A script with neither reaches sieve-rs byte for byte. Every
 //! error, the front-end's own or sieve-rs's on the lowered text, names the
 //! line and column in the author's script (columns count bytes, as sieve-rs
 //! does; an unknown command is shown at the command, not at its block).
@@ -22,7 +25,11 @@
 //! - in a script with `imip` tests, a quoted string ending in an escaped
 //!   backslash is refused, because sieve-rs 0.7.3 does not end it there;
 //! - any spelling of the reserved stem (`reserved.rs`) is refused in every
-//!   script.
+//!   script;
+//! - in a script with `processcalendar`, a `mailboxidexists` test or a
+//!   `:mailboxid` tag needs the author's own `require "mailboxid"` (the
+//!   lowering's does not excuse it), and an `elsif` or `else` right after
+//!   the action is refused (the lowering would give it an `if`).
 //!
 //! (The test `module_example` in `compile_error_tests.rs` compiles a
 //! script and shows an error position.)
