@@ -1370,3 +1370,71 @@ fn auto_process_example_on_a_store() {
     assert_eq!(actions(&sample("newsletter.eml"), BOB), "keep");
     assert_eq!(setup.store.len(), 1);
 }
+
+// --- every message the project has -------------------------------------------------
+
+/// Every fixture, sample and (when present) corpus message through the
+/// action, twice, for each recipient it names, with the gate open: no run
+/// fails, every outcome is one of the four and carries a reason when it is
+/// not a change, and what was stored reads back.
+#[test]
+fn every_known_message_goes_through_the_action_without_failing() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut pending = vec![
+        root.join("tests/fixtures"),
+        root.join("samples"),
+        root.join("../shared/corpus"),
+    ];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.filter_map(|entry| entry.ok().map(|entry| entry.path())) {
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "eml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 50, "{} messages", files.len());
+    let setup = setup_with(ProcessingPolicy {
+        act_on_suspicious: true,
+        act_on_unverified_sender: true,
+        ..ProcessingPolicy::default()
+    });
+    let script = setup.engine.compile(SCRIPT).expect("compiles");
+    for file in &files {
+        let message = std::fs::read(file).expect("readable");
+        for recipient in [BOB, ALICE, "carol@example.org"] {
+            for _ in 0..2 {
+                let envelope = Envelope {
+                    to: Some(recipient.to_owned()),
+                    ..Envelope::default()
+                };
+                let outcome = setup.engine.run(&script, &message, &envelope).expect("run");
+                assert!(
+                    outcome
+                        .failure
+                        .as_ref()
+                        .is_none_or(|failure| !failure.keeps_message()),
+                    "{}: {:?}",
+                    file.display(),
+                    outcome.failure
+                );
+                assert_eq!(outcome.calendar.len(), 1, "{}", file.display());
+                for result in &outcome.calendar {
+                    if !matches!(
+                        result.outcome,
+                        ProcessOutcome::Added | ProcessOutcome::Updated
+                    ) {
+                        assert!(result.reason.is_some(), "{}: {result:?}", file.display());
+                    }
+                }
+            }
+        }
+    }
+    assert!(setup.store.writes() > 0);
+}

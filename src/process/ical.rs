@@ -410,7 +410,9 @@ fn fold_into(line: &str, out: &mut String) {
         while !rest.is_char_boundary(cut) {
             cut = cut.saturating_sub(1);
         }
-        let (head, tail) = rest.split_at(cut);
+        let Some((head, tail)) = rest.split_at_checked(cut) else {
+            break;
+        };
         out.push_str(head);
         out.push_str("\r\n ");
         rest = tail;

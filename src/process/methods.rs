@@ -79,8 +79,13 @@ pub(super) fn plan(
 }
 
 /// The stored components of the UID (master and instances).
-fn scheduled(stored: &Component) -> impl Iterator<Item = &Component> {
-    stored.components.iter().filter(|c| is_stored_kind(c))
+fn scheduled<'s>(stored: &'s Component, uid: &'s str) -> impl Iterator<Item = &'s Component> {
+    stored.components.iter().filter(move |c| is_of_uid(c, uid))
+}
+
+/// Whether a component is a scheduling component of `uid`.
+fn is_of_uid(component: &Component, uid: &str) -> bool {
+    is_stored_kind(component) && component.value_of("UID") == Some(uid)
 }
 
 fn master(components: &[Component]) -> Option<usize> {
@@ -134,7 +139,8 @@ fn organizer_checks(
             )));
         }
     }
-    let stored_organizer = stored.and_then(|stored| scheduled(stored).find_map(organizer));
+    let stored_organizer =
+        stored.and_then(|stored| scheduled(stored, incoming.uid).find_map(organizer));
     if let Some(before) = stored_organizer {
         if !before.matches(&sent) {
             return Some(error(format!(
@@ -246,7 +252,7 @@ fn request(
         }
         return Plan::Create(new_object(incoming));
     };
-    let old: Vec<Component> = scheduled(stored).cloned().collect();
+    let old: Vec<Component> = scheduled(stored, incoming.uid).cloned().collect();
     if let Some(refused) = version_checks(incoming, &old, true) {
         return refused;
     }
@@ -270,7 +276,7 @@ fn request(
             None => merged.push(new),
         }
     }
-    Plan::Update(rebuild(stored, incoming.calendar, merged))
+    Plan::Update(rebuild(stored, incoming, merged))
 }
 
 /// ADD (RFC 5546 section 3.2.4): new instances of a stored recurring
@@ -288,7 +294,7 @@ fn add(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Component
             shown(incoming.uid)
         ));
     };
-    let mut components: Vec<Component> = scheduled(stored).cloned().collect();
+    let mut components: Vec<Component> = scheduled(stored, incoming.uid).cloned().collect();
     let Some(master_at) = master(&components) else {
         return no_action(format!(
             "the stored UID {} has no recurring master to add instances to",
@@ -352,7 +358,7 @@ fn add(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Component
             None => components.push(instance),
         }
     }
-    Plan::Update(rebuild(stored, incoming.calendar, components))
+    Plan::Update(rebuild(stored, incoming, components))
 }
 
 /// CANCEL (RFC 5546 section 3.2.5): the whole event (STATUS:CANCELLED, or
@@ -368,7 +374,7 @@ fn cancel(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compon
             shown(incoming.uid)
         ));
     };
-    let mut components: Vec<Component> = scheduled(stored).cloned().collect();
+    let mut components: Vec<Component> = scheduled(stored, incoming.uid).cloned().collect();
     if let Some(refused) = version_checks(incoming, &components, false) {
         return refused;
     }
@@ -379,7 +385,7 @@ fn cancel(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compon
         .find(|c| instance_key(c).is_none())
     {
         if delete {
-            return Plan::Delete;
+            return removal(stored, incoming);
         }
         for component in &mut components {
             component.set_value("STATUS", "CANCELLED");
@@ -387,7 +393,7 @@ fn cancel(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compon
         if let Some(master) = master(&components).and_then(|at| components.get_mut(at)) {
             take_version(master, whole);
         }
-        return Plan::Update(rebuild(stored, incoming.calendar, components));
+        return Plan::Update(rebuild(stored, incoming, components));
     }
     for component in &incoming.components {
         let Some(recurrence_id) = component.property("RECURRENCE-ID") else {
@@ -415,9 +421,24 @@ fn cancel(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compon
         }
     }
     if components.is_empty() {
-        return Plan::Delete;
+        return removal(stored, incoming);
     }
-    Plan::Update(rebuild(stored, incoming.calendar, components))
+    Plan::Update(rebuild(stored, incoming, components))
+}
+
+/// The UID gone from the store: the item removed, or, when it also holds
+/// other UIDs (a store may keep several in one object), rewritten without
+/// this one.
+fn removal(stored: &Component, incoming: &Incoming<'_>) -> Plan {
+    let others = stored
+        .components
+        .iter()
+        .any(|c| is_stored_kind(c) && !is_of_uid(c, incoming.uid));
+    if others {
+        Plan::Update(rebuild(stored, incoming, Vec::new()))
+    } else {
+        Plan::Delete
+    }
 }
 
 /// REPLY (RFC 5546 section 3.2.3) to an event the user organizes: the
@@ -433,7 +454,7 @@ fn reply(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compone
             shown(incoming.uid)
         ));
     };
-    let mut components: Vec<Component> = scheduled(stored).cloned().collect();
+    let mut components: Vec<Component> = scheduled(stored, incoming.uid).cloned().collect();
     let stored_organizer = components.iter().find_map(organizer);
     match &stored_organizer {
         Some(address) if is_user(address, context.user) => {}
@@ -539,7 +560,7 @@ fn reply(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compone
             }
         }
     }
-    Plan::Update(rebuild(stored, incoming.calendar, components))
+    Plan::Update(rebuild(stored, incoming, components))
 }
 
 /// The version of the last reply applied for this attendee.
@@ -659,11 +680,12 @@ fn new_object(incoming: &Incoming<'_>) -> Component {
     calendar
 }
 
-/// The stored object with its scheduling components replaced by
-/// `components`: its calendar properties and other components kept, time
-/// zones the message brings added (a message's definition replaces a
-/// stored one of the same TZID).
-fn rebuild(stored: &Component, message: &Component, components: Vec<Component>) -> Component {
+/// The stored object with the UID's components replaced by `components`:
+/// its calendar properties and other components kept, time zones the
+/// message brings added (a message's definition replaces a stored one of
+/// the same TZID).
+fn rebuild(stored: &Component, incoming: &Incoming<'_>, components: Vec<Component>) -> Component {
+    let message = incoming.calendar;
     let mut calendar = Component::new("VCALENDAR");
     calendar.properties = stored
         .properties
@@ -677,7 +699,11 @@ fn rebuild(stored: &Component, message: &Component, components: Vec<Component>) 
         .iter()
         .filter(|c| c.is("VTIMEZONE"))
         .collect();
-    for kept in stored.components.iter().filter(|c| !is_stored_kind(c)) {
+    for kept in stored
+        .components
+        .iter()
+        .filter(|c| !is_of_uid(c, incoming.uid))
+    {
         let replaced = kept.is("VTIMEZONE") && sent.iter().any(|s| tzid(s) == tzid(kept));
         if !replaced {
             calendar.components.push(kept.clone());

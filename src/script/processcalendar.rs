@@ -331,8 +331,8 @@ pub fn decode_call(ids: &[&str], names: &ReservedNames) -> Option<ProcessCall> {
     if values.len() != total {
         return None;
     }
-    let (address_values, rest) = values.split_at(addresses);
-    let (calendar_values, organizer_values) = rest.split_at(calendar_ids);
+    let (address_values, rest) = values.split_at_checked(addresses)?;
+    let (calendar_values, organizer_values) = rest.split_at_checked(calendar_ids)?;
     Some(ProcessCall {
         allow_public: flags.contains('p'),
         updates_only: flags.contains('u'),
