@@ -330,3 +330,75 @@ fn combine(results: Vec<(String, ProcessOutcome, Option<String>)>) -> CalendarPr
         uids,
     }
 }
+
+/// The fuzz target's work (`fuzzing::processcalendar`): `text` read as an
+/// object, written back (which must read back the same), then every method
+/// planned with it as the message, against no stored copy and against
+/// itself as the stored copy, every plan's object written and read again.
+/// A breach panics, so the fuzzer reports it.
+#[cfg(any(test, feature = "internals"))]
+pub(crate) fn exercise(text: &str) {
+    use crate::calendar::CalendarLimits;
+
+    let limits = CalendarLimits::default();
+    let roomy = CalendarLimits {
+        max_bytes: usize::MAX,
+        ..CalendarLimits::default()
+    };
+    let Ok(calendar) = ical::stored_object(text, &limits) else {
+        return;
+    };
+    let written = ical::write(&calendar);
+    let again = ical::stored_object(&written, &roomy);
+    assert_eq!(
+        again.as_ref().ok(),
+        Some(&calendar),
+        "written back: {written}"
+    );
+    let Ok(groups) = by_uid(&calendar) else {
+        return;
+    };
+    let user = [
+        CalAddress::parse("bob@example.org"),
+        CalAddress::parse("alice@example.com"),
+    ];
+    let user: Vec<CalAddress> = user.into_iter().flatten().collect();
+    let in_list = |_: &str, _: &str| true;
+    for options in [
+        Options::default(),
+        Options {
+            allow_public: true,
+            updates_only: true,
+            delete_cancelled: true,
+            calendar_id: Some("work".to_owned()),
+            organizers: Some("list".to_owned()),
+        },
+    ] {
+        let context = Context {
+            options: &options,
+            user: &user,
+            in_list: &in_list,
+        };
+        for method in ["REQUEST", "PUBLISH", "ADD", "CANCEL", "REPLY"] {
+            for (uid, components) in &groups {
+                let incoming = Incoming {
+                    method,
+                    calendar: &calendar,
+                    uid,
+                    components: components.clone(),
+                };
+                for stored in [None, Some(&calendar)] {
+                    if let Plan::Create(object) | Plan::Update(object) =
+                        methods::plan(&context, &incoming, stored)
+                    {
+                        let text = ical::write(&object);
+                        assert!(
+                            ical::stored_object(&text, &roomy).is_ok(),
+                            "{method} wrote what does not read back: {text}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
