@@ -1438,3 +1438,147 @@ fn every_known_message_goes_through_the_action_without_failing() {
     }
     assert!(setup.store.writes() > 0);
 }
+
+// --- the remaining refusals ----------------------------------------------------------
+
+#[test]
+fn objects_the_action_cannot_use_are_refused_with_a_reason() {
+    let setup = setup_with(ProcessingPolicy {
+        act_on_suspicious: true,
+        act_on_unverified_sender: true,
+        ..ProcessingPolicy::default()
+    });
+    let no_organizer = event(
+        "REQUEST",
+        0,
+        "20261120T080000Z",
+        "20261201T100000Z",
+        ATTENDEES,
+    )
+    .replace("ORGANIZER;CN=Alice:mailto:alice@example.com", "");
+    expect(
+        &setup.process(&mail(ALICE, BOB, "REQUEST", &no_organizer)),
+        ProcessOutcome::Error,
+        "has no ORGANIZER",
+    );
+    let no_uid = event(
+        "REQUEST",
+        0,
+        "20261120T080000Z",
+        "20261201T100000Z",
+        ATTENDEES,
+    )
+    .replace("UID:meeting-1@example.com", "");
+    expect(
+        &setup.process(&mail(ALICE, BOB, "REQUEST", &no_uid)),
+        ProcessOutcome::Error,
+        "has no UID",
+    );
+    let unclosed = event(
+        "REQUEST",
+        0,
+        "20261120T080000Z",
+        "20261201T100000Z",
+        ATTENDEES,
+    )
+    .replace("END:VEVENT", "");
+    expect(
+        &setup.process(&mail(ALICE, BOB, "REQUEST", &unclosed)),
+        ProcessOutcome::Error,
+        "cannot be read",
+    );
+    let free_busy =
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//x//EN\nMETHOD:REQUEST\nBEGIN:VFREEBUSY\n\
+        UID:fb-1@example.com\nDTSTAMP:20261120T080000Z\nORGANIZER:mailto:alice@example.com\n\
+        ATTENDEE:mailto:bob@example.org\nEND:VFREEBUSY\nEND:VCALENDAR";
+    expect(
+        &setup.process(&mail(ALICE, BOB, "REQUEST", free_busy)),
+        ProcessOutcome::NoAction,
+        "free/busy",
+    );
+    assert_eq!(setup.store.len(), 0);
+}
+
+#[test]
+fn a_reply_to_an_earlier_version_is_not_applied() {
+    let setup = setup();
+    organizer_copy(&setup.store, ATTENDEES);
+    // Alice moved the event (SEQUENCE 3); an answer to version 0 arrives.
+    let moved = setup.stored().replace("SEQUENCE:0", "SEQUENCE:3");
+    setup.store.put("personal", UID, &moved);
+    let old_answer = reply(
+        BOB,
+        "20261120T100000Z",
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.org",
+        None,
+    );
+    expect(
+        &setup.process_for(&old_answer, ALICE),
+        ProcessOutcome::NoAction,
+        "earlier version",
+    );
+    assert!(attendee_line(&setup.stored(), BOB).contains("PARTSTAT=NEEDS-ACTION"));
+}
+
+#[test]
+fn stale_add_and_cancel_are_refused_and_updates_stay_in_their_calendar() {
+    let setup = setup();
+    let calendar_script = r#"require ["processcalendar", "variables"];
+processcalendar :calendarid "work" :outcome "o";"#;
+    let series = mail(
+        ALICE,
+        BOB,
+        "REQUEST",
+        &event(
+            "REQUEST",
+            3,
+            "20261120T080000Z",
+            "20261201T100000Z",
+            &format!("RRULE:FREQ=WEEKLY;COUNT=2\n{ATTENDEES}"),
+        ),
+    );
+    setup.run_as(calendar_script, &series, BOB);
+    assert_eq!(setup.store.calendar_of(UID).as_deref(), Some("work"));
+    let add = crlf(&format!(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//x//EN\nMETHOD:ADD\nBEGIN:VEVENT\nUID:{UID}\nSEQUENCE:2\n\
+         DTSTAMP:20261120T090000Z\nDTSTART:20261224T100000Z\nDURATION:PT2H\n\
+         ORGANIZER:mailto:{ALICE}\nATTENDEE:mailto:{BOB}\nEND:VEVENT\nEND:VCALENDAR"
+    ));
+    expect(
+        &setup.process(&mail(ALICE, BOB, "ADD", &add)),
+        ProcessOutcome::NoAction,
+        "stale",
+    );
+    let cancel = mail(
+        ALICE,
+        BOB,
+        "CANCEL",
+        &event(
+            "CANCEL",
+            2,
+            "20261120T090000Z",
+            "20261201T100000Z",
+            ATTENDEES,
+        ),
+    );
+    expect(&setup.process(&cancel), ProcessOutcome::NoAction, "stale");
+    // An update goes where the event is, not to :calendarid or the default.
+    expect(
+        &setup.process(&mail(
+            ALICE,
+            BOB,
+            "REQUEST",
+            &event(
+                "REQUEST",
+                4,
+                "20261120T100000Z",
+                "20261201T100000Z",
+                ATTENDEES,
+            ),
+        )),
+        ProcessOutcome::Updated,
+        "",
+    );
+    assert_eq!(setup.store.calendar_of(UID).as_deref(), Some("work"));
+    assert_eq!(setup.store.len(), 1);
+}

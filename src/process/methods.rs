@@ -713,3 +713,153 @@ fn rebuild(stored: &Component, incoming: &Incoming<'_>, components: Vec<Componen
     calendar.components.extend(components);
     calendar
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::CalendarLimits;
+    use crate::process::ical::{stored_object, write};
+
+    fn read(lines: &str) -> Component {
+        let text: String = lines
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(|line| format!("{line}\r\n"))
+            .collect();
+        stored_object(&text, &CalendarLimits::default()).unwrap_or_else(|error| panic!("{error:?}"))
+    }
+
+    fn plan_for(
+        method: &str,
+        message: &Component,
+        stored: Option<&Component>,
+        options: &Options,
+    ) -> Plan {
+        let user: Vec<CalAddress> = ["bob@example.org"]
+            .iter()
+            .filter_map(|a| CalAddress::parse(a))
+            .collect();
+        let in_list = |_: &str, _: &str| true;
+        let context = Context {
+            options,
+            user: &user,
+            in_list: &in_list,
+        };
+        let incoming = Incoming {
+            method,
+            calendar: message,
+            uid: "a@x",
+            components: message
+                .components
+                .iter()
+                .filter(|c| is_of_uid(c, "a@x"))
+                .collect(),
+        };
+        plan(&context, &incoming, stored)
+    }
+
+    const TWO_UIDS: &str = "BEGIN:VCALENDAR
+        VERSION:2.0
+        BEGIN:VEVENT
+        UID:a@x
+        SEQUENCE:0
+        ORGANIZER:mailto:alice@example.com
+        ATTENDEE:mailto:bob@example.org
+        END:VEVENT
+        BEGIN:VEVENT
+        UID:b@x
+        SUMMARY:other
+        END:VEVENT
+        END:VCALENDAR";
+
+    #[test]
+    fn other_uids_of_a_stored_object_are_kept() {
+        let stored = read(TWO_UIDS);
+        let cancel = read(
+            "BEGIN:VCALENDAR
+             METHOD:CANCEL
+             BEGIN:VEVENT
+             UID:a@x
+             SEQUENCE:1
+             ORGANIZER:mailto:alice@example.com
+             END:VEVENT
+             END:VCALENDAR",
+        );
+        let deleting = Options {
+            delete_cancelled: true,
+            ..Options::default()
+        };
+        let Plan::Update(object) = plan_for("CANCEL", &cancel, Some(&stored), &deleting) else {
+            panic!("the other UID must stay");
+        };
+        let text = write(&object);
+        assert!(
+            text.contains("UID:b@x") && !text.contains("UID:a@x"),
+            "{text}"
+        );
+        let Plan::Update(object) = plan_for("CANCEL", &cancel, Some(&stored), &Options::default())
+        else {
+            panic!("a cancel updates");
+        };
+        let text = write(&object);
+        assert_eq!(text.matches("STATUS:CANCELLED").count(), 1, "{text}");
+        assert!(text.contains("SUMMARY:other"), "{text}");
+        assert!(!text.contains("METHOD"), "{text}");
+    }
+
+    #[test]
+    fn an_overridden_instance_keeps_the_users_answer_and_alarm() {
+        let stored = read(
+            "BEGIN:VCALENDAR
+             BEGIN:VEVENT
+             UID:a@x
+             SEQUENCE:1
+             RRULE:FREQ=DAILY
+             DTSTART:20261201T100000Z
+             ORGANIZER:mailto:alice@example.com
+             ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.org
+             END:VEVENT
+             BEGIN:VEVENT
+             UID:a@x
+             RECURRENCE-ID:20261202T100000Z
+             SEQUENCE:1
+             DTSTART:20261202T120000Z
+             ORGANIZER:mailto:alice@example.com
+             ATTENDEE;PARTSTAT=DECLINED:mailto:bob@example.org
+             BEGIN:VALARM
+             TRIGGER:-PT5M
+             ACTION:DISPLAY
+             END:VALARM
+             END:VEVENT
+             END:VCALENDAR",
+        );
+        let update = read(
+            "BEGIN:VCALENDAR
+             METHOD:REQUEST
+             BEGIN:VEVENT
+             UID:a@x
+             RECURRENCE-ID:20261202T100000Z
+             SEQUENCE:1
+             DTSTAMP:20261120T100000Z
+             DTSTART:20261202T120000Z
+             LOCATION:B
+             ORGANIZER:mailto:alice@example.com
+             ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bob@example.org
+             END:VEVENT
+             END:VCALENDAR",
+        );
+        let Plan::Update(object) = plan_for("REQUEST", &update, Some(&stored), &Options::default())
+        else {
+            panic!("an instance update");
+        };
+        let text = write(&object);
+        assert!(text.contains("LOCATION:B"), "{text}");
+        assert!(
+            text.contains("PARTSTAT=DECLINED") && text.contains("PARTSTAT=ACCEPTED"),
+            "{text}"
+        );
+        assert!(text.contains("TRIGGER:-PT5M"), "{text}");
+        assert!(text.contains("RRULE:FREQ=DAILY"), "{text}");
+    }
+}
