@@ -1218,6 +1218,7 @@ fn misuse_is_a_compile_error_at_the_authors_line_and_column() {
         ("require [\"processcalendar\", \"variables\"];\nprocesscalendar :outcome \"${x}\";", "2:26", "variable name"),
         ("require \"processcalendar\";\nprocesscalendar\n", "3:1", "';'"),
         ("require \"processcalendar\";\nprocesscalendar; elsif true { stop; }", "2:18", "must follow an if"),
+        ("require \"processcalendar\";\nif processcalendar { stop; }", "2:4", "an action, not a test"),
         (
             "require [\"processcalendar\", \"fileinto\"];\nprocesscalendar;\nfileinto :mailboxid \"x\" \"y\";",
             "3:10",

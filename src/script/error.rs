@@ -178,6 +178,12 @@ pub enum ScriptErrorKind {
         /// The string as written.
         found: String,
     },
+    /// An action written where a test belongs.
+    #[error("{found} is an action, not a test: write it as a command of its own, and test its :outcome variable")]
+    ActionAsTest {
+        /// The action as written.
+        found: String,
+    },
     /// `elsif` or `else` right after a command that is not an `if` block.
     #[error("{found} must follow an if or elsif block")]
     ElseWithoutIf {

@@ -268,6 +268,14 @@ impl Walker<'_> {
         if name_text.eq_ignore_ascii_case("mailboxidexists") {
             self.note_mailboxid(&name);
         }
+        if name_text.eq_ignore_ascii_case("processcalendar") {
+            return Err(self.cursor.error_at(
+                name.span.start,
+                ScriptErrorKind::ActionAsTest {
+                    found: name_text.to_owned(),
+                },
+            ));
+        }
         self.cursor.next();
         self.descend()?;
         let result = self.arguments();
