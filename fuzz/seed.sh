@@ -12,7 +12,7 @@ root="$(dirname "$fuzz")"
 shared="$(dirname "$root")/shared"
 corpus="$fuzz/corpus"
 
-targets=(script engine mailbox calendar msg_id authentication_results dkim_signature)
+targets=(script engine mailbox calendar processcalendar msg_id authentication_results dkim_signature)
 for target in "${targets[@]}"; do
   mkdir -p "$corpus/$target"
   if [ -d "$fuzz/regressions/$target" ]; then
@@ -41,6 +41,8 @@ copy_found engine "$shared/corpus" shared "${messages[@]}"
 
 copy_found calendar "$root/tests/fixtures" fixture -name '*.ics'
 copy_found calendar "$root/tests/fixtures" fixture-message "${messages[@]}"
+
+copy_found processcalendar "$root/tests/fixtures" fixture -name '*.ics'
 
 # The mailbox target reads mbox files: any that are there (the samples,
 # fixtures and ../shared hold none today), then mboxes built from the

@@ -234,6 +234,15 @@ pub fn mailbox(data: &[u8]) {
     );
 }
 
+/// The bytes as an iCalendar object (invalid UTF-8 replaced), as
+/// `processcalendar` reads a message's object and a stored copy: read
+/// whole, written back (the writing must read back the same object), and
+/// every iTIP method planned with it, as the message against no copy and
+/// against itself as the stored copy (each plan's object must read back).
+pub fn processcalendar(data: &[u8]) {
+    crate::process::exercise(&String::from_utf8_lossy(data));
+}
+
 /// The bytes as a `Message-ID`-style header field value.
 pub fn msg_id(data: &[u8]) {
     let _ = parse_msg_id_bytes(data);
@@ -262,11 +271,12 @@ mod tests {
     type Target = fn(&[u8]);
 
     /// Every target, by the name of its folder under `fuzz/regressions/`.
-    const TARGETS: [(&str, Target); 7] = [
+    const TARGETS: [(&str, Target); 8] = [
         ("script", script),
         ("engine", engine),
         ("mailbox", mailbox),
         ("calendar", calendar),
+        ("processcalendar", processcalendar),
         ("msg_id", msg_id),
         ("authentication_results", authentication_results),
         ("dkim_signature", dkim_signature),
@@ -338,6 +348,31 @@ mod tests {
             b"From a@example.com Thu Feb 31 99:99:99 65535\n",
         ] {
             mailbox(data);
+        }
+    }
+
+    #[test]
+    fn processcalendar_takes_the_fixture_objects() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/calendar");
+        let Ok(entries) = fs::read_dir(&root) else {
+            panic!("{} is missing", root.display());
+        };
+        let mut read = 0;
+        for path in entries.filter_map(Result::ok).map(|entry| entry.path()) {
+            if path.extension().is_some_and(|ext| ext == "ics") {
+                let data = fs::read(&path).unwrap_or_default();
+                processcalendar(&data);
+                read += 1;
+            }
+        }
+        assert!(read > 0);
+        for data in [
+            &b""[..],
+            b"BEGIN:VCALENDAR\r\n",
+            b"\xff\xfe",
+            b"BEGIN:VCALENDAR\nEND:VCALENDAR",
+        ] {
+            processcalendar(data);
         }
     }
 

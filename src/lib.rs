@@ -24,6 +24,11 @@
 //!     [Action::FileInto { folder, .. }] if folder == "Calendar/REQUEST"));
 //! ```
 //!
+//! The `processcalendar` action of RFC 9671 acts on what the test
+//! validated: it carries out the message's iTIP method on the user's
+//! calendar store ([`CalendarStore`], set with [`ConfigBuilder::store`]),
+//! behind the validation, and reports in [`Outcome::calendar`].
+//!
 //! The public surface is what an embedder needs: the [`Engine`] (compile
 //! once, run on every message, alone or as a chain), its result types, the
 //! validation [`Config`] and the organizer's stored copies
@@ -33,7 +38,8 @@
 //! the data: `script` (the Sieve front-end), `message` (finding the iMIP
 //! object), `calendar` (the iTIP model), `recurrence` (recurrence risk),
 //! `validate` (the validation steps and the risk), `analysis` (running the
-//! stages for one message) and `engine` (driving sieve-rs), on two shared
+//! stages for one message), `process` (iTIP on the calendar store) and
+//! `engine` (driving sieve-rs), on two shared
 //! lexical layers (`syntax`, `headers`).
 #![forbid(unsafe_code)]
 // No panics from input in shipped code (README "Lint policy"): test builds
@@ -61,6 +67,7 @@ pub(crate) mod finding;
 pub mod fuzzing;
 pub(crate) mod headers;
 pub(crate) mod message;
+pub(crate) mod process;
 pub(crate) mod recurrence;
 pub mod report;
 pub(crate) mod script;
@@ -76,16 +83,17 @@ mod test_support;
 pub use analysis::{Analysis, Depth};
 pub use calendar::{CalAddress, CalendarLimits};
 pub use engine::{
-    compile, run, Action, CompiledScript, DefaultHost, Engine, Envelope, Failure, HeaderField,
-    Host, Outcome, RunError,
+    compile, run, Action, CalendarProcessing, CompiledScript, DefaultHost, Engine, Envelope,
+    Failure, HeaderField, Host, Outcome, ProcessOutcome, RunError,
 };
 pub use finding::Reason;
 pub use headers::authentication_results::{AuthenticationResults, Property, ResInfo};
 pub use script::{LexicalError, RegexRefusal, ScriptError, ScriptErrorKind};
 pub use validate::{
     AuthResultsEntry, CalDavPassword, CalDavSettings, CalendarLookup, CalendarStore, Config,
-    ConfigBuilder, ConfigError, DirectoryLookup, ItemVersion, SchedulingRelays, ScoredFinding,
-    StoreError, StoredAttendee, StoredItem, MAX_CALENDAR_FILES, MAX_WEIGHT,
+    ConfigBuilder, ConfigError, DirectoryLookup, ItemVersion, ProcessingPolicy, SchedulingRelays,
+    ScoredFinding, StoreError, StoredAttendee, StoredItem, MAX_CALENDAR_FILES,
+    MAX_CONFLICT_RETRIES, MAX_WEIGHT,
 };
 
 /// Stages measured on their own by the benchmarks (`cargo bench --features

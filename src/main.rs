@@ -660,6 +660,7 @@ fn print_json(path: &Path, outcome: &Outcome) {
         "actions": outcome.actions,
         "failure": outcome.failure,
         "abandoned": outcome.abandoned,
+        "calendar": outcome.calendar,
     });
     outln!("{line}");
 }
@@ -668,6 +669,15 @@ fn print_text(path: &Path, outcome: &Outcome) {
     outln!("{}:", path.display());
     for action in &outcome.actions {
         outln!("  {action}");
+    }
+    for processed in &outcome.calendar {
+        match &processed.reason {
+            Some(reason) => outln!(
+                "  (processcalendar: {}: {reason})",
+                processed.outcome.as_str()
+            ),
+            None => outln!("  (processcalendar: {})", processed.outcome.as_str()),
+        }
     }
     match &outcome.failure {
         Some(failure) if failure.keeps_message() => outln!("  ({failure}; message kept)"),

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("store", 6),
     ("report", 7),
     ("script", 7),
+    ("process", 7),
     ("engine", 8),
     ("deliver", 9),
     ("filter", 9),

@@ -193,6 +193,7 @@ impl Delivery {
                 abandoned: Vec::new(),
                 edited_message: None,
                 analysis: None,
+                calendar: Vec::new(),
             },
             message_id: message_id_of(message),
         }
@@ -222,6 +223,7 @@ impl Delivery {
                     abandoned: Vec::new(),
                     edited_message: None,
                     analysis: None,
+                    calendar: Vec::new(),
                 }
             }
         };

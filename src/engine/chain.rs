@@ -28,6 +28,7 @@ use super::outcome::{Action, Outcome};
 use super::{apply_envelope, CompiledScript, Engine, Envelope, RunError};
 use crate::analysis::Analysis;
 use crate::message::repair_raw_message;
+use crate::process::CalendarProcessing;
 use crate::script::ItemSet;
 
 /// sieve-rs keeps the imap4flags internal flags in this global variable.
@@ -92,6 +93,7 @@ impl Engine {
             );
             internal_flags = context.global_variable(INTERNAL_FLAGS).cloned();
             analysis = outcome.analysis;
+            merged.calendar.extend(outcome.calendar);
             if let Some(failure) = outcome.failure {
                 return Ok(Outcome {
                     failure: Some(failure.in_script(index, scripts.len())),
@@ -124,6 +126,8 @@ struct Merged {
     actions: Vec<Action>,
     /// The message as the last script that edited it left it.
     edited: Option<Vec<u8>>,
+    /// What the `processcalendar` actions of the scripts did.
+    calendar: Vec<CalendarProcessing>,
 }
 
 impl Merged {
@@ -212,6 +216,7 @@ impl Merged {
             abandoned: Vec::new(),
             edited_message: self.edited,
             analysis,
+            calendar: self.calendar,
         }
     }
 }

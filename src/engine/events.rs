@@ -5,11 +5,13 @@
 use sieve::runtime::RuntimeError;
 use sieve::{Event, Input, Mailbox, Recipient};
 
+use super::calendar::lowered_call;
 use super::items::{answerable_at, fill_items};
 use super::message_diff::{header_edit, is_reply};
 use super::outcome::{Action, Failure, Outcome};
 use super::{CompiledScript, Engine, Envelope};
 use crate::analysis::Analysis;
+use crate::process::CalendarProcessing;
 
 impl Engine {
     /// Run the script to its end, answering each event; a failure keeps the
@@ -34,7 +36,8 @@ impl Engine {
                 Ok(event) => match self.answer(event, &mut run, context, &mut analysis) {
                     Ok(input) => input,
                     Err(failure) => {
-                        return Outcome::kept_after(failure, run.actions, analysis);
+                        return Outcome::kept_after(failure, run.actions, analysis)
+                            .with_calendar(run.calendar);
                     }
                 },
                 Err(error) => {
@@ -42,7 +45,8 @@ impl Engine {
                     if let RuntimeError::ScriptErrorMessage(message) = error {
                         run.actions.push(Action::Error { message });
                     }
-                    return Outcome::kept_after(failure, run.actions, analysis);
+                    return Outcome::kept_after(failure, run.actions, analysis)
+                        .with_calendar(run.calendar);
                 }
             };
         }
@@ -53,6 +57,7 @@ impl Engine {
             abandoned: Vec::new(),
             edited_message: run.edited_message,
             analysis,
+            calendar: run.calendar,
         }
     }
 
@@ -72,6 +77,12 @@ impl Engine {
                 mailboxes,
                 special_use,
             } => {
+                if let Some(call) = lowered_call(&mailboxes) {
+                    self.process_calendar(call, run, context, analysis)?;
+                    // The lowered test guards an empty block: its answer
+                    // changes nothing.
+                    return Ok(Input::False);
+                }
                 let names: Vec<String> = mailboxes
                     .into_iter()
                     .map(|mailbox| match mailbox {
@@ -86,7 +97,10 @@ impl Engine {
             Event::DuplicateId { id, expiry, last } => {
                 self.host.is_duplicate(&id, expiry, last).into()
             }
-            Event::SetEnvelope { .. } | Event::Function { .. } => Input::True,
+            Event::SetEnvelope { .. } => Input::True,
+            // No external function is registered, so none is ever called;
+            // an answer that is a value keeps the expression well formed.
+            Event::Function { .. } => Input::result(sieve::runtime::Variable::default()),
             Event::Keep { flags, message_id } => {
                 run.note_message(message_id);
                 run.actions.push(Action::Keep { flags });
@@ -227,6 +241,8 @@ pub(super) struct RunState<'m> {
     /// mailto notifications), by message id.
     created: Vec<(usize, Vec<u8>)>,
     pub(super) edited_message: Option<Vec<u8>>,
+    /// What each `processcalendar` the script reached did.
+    pub(super) calendar: Vec<CalendarProcessing>,
 }
 
 impl<'m> RunState<'m> {
@@ -242,6 +258,7 @@ impl<'m> RunState<'m> {
             actions: Vec::new(),
             created: Vec::new(),
             edited_message: None,
+            calendar: Vec::new(),
         }
     }
 

@@ -13,6 +13,7 @@
 //!   redirect, header edits);
 //! - `items.rs`: the bridge from the analysis to the reserved items.
 
+mod calendar;
 mod chain;
 mod events;
 mod host;
@@ -26,6 +27,7 @@ use std::sync::{Arc, OnceLock};
 
 use sieve::{Compiler, Runtime, Sieve};
 
+pub use crate::process::{CalendarProcessing, ProcessOutcome};
 pub use host::{DefaultHost, Host};
 pub use outcome::{Action, Failure, HeaderField, Outcome};
 
@@ -41,6 +43,7 @@ use items::{depth_for, fill_items};
 pub struct CompiledScript {
     sieve: Arc<Sieve>,
     items: ItemSet,
+    processes_calendar: bool,
 }
 
 impl CompiledScript {
@@ -52,6 +55,11 @@ impl CompiledScript {
     /// True when the script contains at least one `imip` test.
     pub fn uses_imip(&self) -> bool {
         !self.items.is_empty()
+    }
+
+    /// True when the script contains a `processcalendar` action (RFC 9671).
+    pub fn processes_calendar(&self) -> bool {
+        self.processes_calendar
     }
 }
 
@@ -111,7 +119,9 @@ impl Engine {
     pub fn new() -> Engine {
         Engine {
             compiler: Compiler::new(),
-            runtime: Runtime::new().with_capability("imip"),
+            runtime: Runtime::new()
+                .with_capability("imip")
+                .with_capability("processcalendar"),
             config: Config::default(),
             host: Arc::new(DefaultHost),
         }
@@ -130,9 +140,14 @@ impl Engine {
     }
 
     /// Tune sieve-rs's runtime (limits, hostname, vacation defaults...).
-    /// The `imip` capability stays enabled.
+    /// The `imip` and `processcalendar` capabilities stay enabled;
+    /// `processcalendar` also needs `mailboxid` (RFC 9042), which sieve-rs
+    /// enables by default, left enabled (its lowering is a
+    /// `mailboxidexists` test).
     pub fn with_runtime(mut self, runtime: Runtime) -> Engine {
-        self.runtime = runtime.with_capability("imip");
+        self.runtime = runtime
+            .with_capability("imip")
+            .with_capability("processcalendar");
         self
     }
 
@@ -154,6 +169,7 @@ impl Engine {
         Ok(CompiledScript {
             sieve: Arc::new(parts.sieve),
             items: parts.items,
+            processes_calendar: parts.processes_calendar,
         })
     }
 

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::analysis::Analysis;
+use crate::process::CalendarProcessing;
 
 /// A header field the script added or deleted (editheader, RFC 5293).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -292,9 +293,14 @@ pub struct Outcome {
     #[serde(skip)]
     pub edited_message: Option<Vec<u8>>,
     /// The analysis the `imip` items were answered from, when the script
-    /// used `imip`.
+    /// used `imip` or `processcalendar`.
     #[serde(skip)]
     pub analysis: Option<Analysis>,
+    /// What each `processcalendar` action the script reached did to the
+    /// calendar store, in script order. These changes are made: they stand
+    /// whatever `failure` says.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calendar: Vec<CalendarProcessing>,
 }
 
 impl Outcome {
@@ -309,7 +315,14 @@ impl Outcome {
             abandoned,
             edited_message: None,
             analysis,
+            calendar: Vec::new(),
         }
+    }
+
+    /// The same outcome, with what the `processcalendar` actions did.
+    pub(super) fn with_calendar(mut self, calendar: Vec<CalendarProcessing>) -> Outcome {
+        self.calendar = calendar;
+        self
     }
 
     /// A run on input that is not mail says so in `failure`, unless the

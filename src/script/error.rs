@@ -128,6 +128,70 @@ pub enum ScriptErrorKind {
         /// The tag as written.
         found: String,
     },
+    /// A tag `processcalendar` does not know.
+    #[error("unknown tag {found} for {command}: expected {expected}")]
+    UnknownActionTag {
+        /// The action.
+        command: &'static str,
+        /// The tag as written.
+        found: String,
+        /// The tags the action takes.
+        expected: &'static str,
+    },
+    /// Two tags the action's definition makes exclusive.
+    #[error("{second} cannot be used together with {first} (RFC 9671 section 4)")]
+    ConflictingTags {
+        /// The tag given first.
+        first: &'static str,
+        /// The second tag, where the error points.
+        second: &'static str,
+    },
+    /// A tag given without the value it takes.
+    #[error("{tag} needs {expected}, found {found}")]
+    MissingTagValue {
+        /// The tag.
+        tag: &'static str,
+        /// What the tag takes.
+        expected: &'static str,
+        /// What stands there instead.
+        found: String,
+    },
+    /// An action whose arguments are not followed by `;`.
+    #[error("expected ';' after the {command} arguments, found {found}")]
+    ActionNotEnded {
+        /// The action.
+        command: &'static str,
+        /// What stands there instead.
+        found: String,
+    },
+    /// An argument without a tag where the action takes only tagged ones.
+    #[error("{command} takes only tagged arguments, found {found}")]
+    PositionalArgument {
+        /// The action.
+        command: &'static str,
+        /// What was written.
+        found: String,
+    },
+    /// A variable name that is not a constant identifier.
+    #[error("{tag} needs a variable name: a constant identifier of letters, digits and \"_\" (RFC 5229), found {found}")]
+    BadVariableName {
+        /// The tag.
+        tag: &'static str,
+        /// The string as written.
+        found: String,
+    },
+    /// An action written where a test belongs.
+    #[error("{found} is an action, not a test: write it as a command of its own, and test its :outcome variable")]
+    ActionAsTest {
+        /// The action as written.
+        found: String,
+    },
+    /// `elsif` or `else` right after a command that is not an `if` block.
+    #[error("{found} must follow an if or elsif block")]
+    ElseWithoutIf {
+        /// `elsif` or `else` as written.
+        found: String,
+    },
     /// The script names the reserved environment stem.
     #[error(
         "the name \"vnd.sieve-imip\" is reserved and cannot appear in a script (in any spelling)"

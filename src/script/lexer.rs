@@ -22,7 +22,7 @@ type Input<'a> = &'a [u8];
 type LexResult<'a, O = ()> = IResult<Input<'a>, O>;
 
 /// A byte range of the script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Span {
     pub start: usize,
     pub end: usize,

@@ -1,10 +1,13 @@
 //! Lowering: each `imip` test becomes the `environment` tests sieve-rs 0.7.3
-//! runs, on the reserved items the engine fills before the run, and a
-//! `require` is put at the very start of line 1. Every other byte is copied,
-//! and a source map remembers where each lowered byte came from.
+//! runs, on the reserved items the engine fills before the run; each
+//! `processcalendar` action becomes a `mailboxidexists` test the engine
+//! answers where it stands (see `processcalendar.rs`); and a `require` is
+//! put at the very start of line 1. Every other byte is copied, and a
+//! source map remembers where each lowered byte came from.
 
 use super::imip_test::{ImipTest, MatchType};
 use super::lexer::Span;
+use super::processcalendar::{call_header, ProcessCalendarCommand};
 use super::reserved::ReservedNames;
 
 /// A lowered script and the way back to the author's text.
@@ -108,8 +111,29 @@ impl Emitter<'_> {
     }
 }
 
-/// Lowers `tests` (in script order, not overlapping) of `source`.
-pub(crate) fn lower(source: &str, tests: &[ImipTest], names: &ReservedNames) -> Lowering {
+/// One construct the lowering rewrites.
+enum Rewrite<'a> {
+    Test(&'a ImipTest),
+    Action(&'a ProcessCalendarCommand),
+}
+
+impl Rewrite<'_> {
+    fn span(&self) -> Span {
+        match self {
+            Rewrite::Test(test) => test.span,
+            Rewrite::Action(command) => command.span,
+        }
+    }
+}
+
+/// Lowers `tests` and `commands` (each in script order, none overlapping)
+/// of `source`.
+pub(crate) fn lower(
+    source: &str,
+    tests: &[ImipTest],
+    commands: &[ProcessCalendarCommand],
+    names: &ReservedNames,
+) -> Lowering {
     let mut emitter = Emitter {
         source,
         text: String::with_capacity(source.len().saturating_add(tests.len().saturating_mul(160))),
@@ -127,20 +151,39 @@ pub(crate) fn lower(source: &str, tests: &[ImipTest], names: &ReservedNames) -> 
     let needs_relational = tests
         .iter()
         .any(|test| matches!(test.match_type, MatchType::Value(_) | MatchType::Count(_)));
-    let require = if needs_relational {
-        "require [\"environment\", \"relational\"]; "
-    } else {
-        "require \"environment\"; "
+    let mut capabilities = Vec::new();
+    if !tests.is_empty() {
+        capabilities.push("\"environment\"");
+    }
+    if needs_relational {
+        capabilities.push("\"relational\"");
+    }
+    if !commands.is_empty() {
+        capabilities.push("\"mailboxid\"");
+    }
+    let require = match capabilities.as_slice() {
+        [one] => format!("require {one}; "),
+        several => format!("require [{}]; ", several.join(", ")),
     };
-    emitter.write(require, insert_at);
+    emitter.write(&require, insert_at);
+    let mut rewrites: Vec<Rewrite<'_>> = tests
+        .iter()
+        .map(Rewrite::Test)
+        .chain(commands.iter().map(Rewrite::Action))
+        .collect();
+    rewrites.sort_by_key(|rewrite| rewrite.span().start);
     let mut copied_up_to = insert_at;
-    for test in tests {
+    for rewrite in &rewrites {
+        let span = rewrite.span();
         emitter.copy(Span {
             start: copied_up_to,
-            end: test.span.start,
+            end: span.start,
         });
-        lower_test(&mut emitter, test, names);
-        copied_up_to = test.span.end;
+        match rewrite {
+            Rewrite::Test(test) => lower_test(&mut emitter, test, names),
+            Rewrite::Action(command) => lower_action(&mut emitter, command, names),
+        }
+        copied_up_to = span.end;
     }
     emitter.copy(Span {
         start: copied_up_to,
@@ -263,6 +306,57 @@ fn lower_key_list(
     }
 }
 
+/// Writes the test and commands standing for one `processcalendar`:
+///
+/// ```text
+/// if mailboxidexists ["<call header>", <address strings>, <calendar id>, <list name>] {}
+/// set "<outcome variable>" "${env.<outcome item>}"; set "<reason variable>" "${env.<reason item>}";
+/// ```
+///
+/// The author's argument strings are copied as written, so sieve-rs
+/// expands them as it does every other string; the `set`s are written only
+/// for `:outcome` and `:reason`, which need `require "variables"`.
+fn lower_action(
+    emitter: &mut Emitter<'_>,
+    command: &ProcessCalendarCommand,
+    names: &ReservedNames,
+) {
+    let origin = command.span.start;
+    let lowered_start = emitter.text.len();
+    emitter.write("if mailboxidexists [\"", origin);
+    emitter.write(&call_header(command, names), origin);
+    emitter.write("\"", origin);
+    let arguments = command
+        .addresses
+        .iter()
+        .chain(&command.calendar_id)
+        .chain(&command.organizers);
+    for span in arguments {
+        emitter.write(", ", origin);
+        emitter.copy(*span);
+    }
+    emitter.write("] {}", origin);
+    for (variable, item) in [
+        (command.outcome, names.process_outcome()),
+        (command.reason, names.process_reason()),
+    ] {
+        let Some(variable) = variable else { continue };
+        emitter.write(" set ", origin);
+        emitter.copy(variable);
+        emitter.write(&format!(" \"${{env.{item}}}\";"), origin);
+    }
+    // Keep the lines after the command where the author wrote them.
+    let count_newlines = |text: &str| text.bytes().filter(|byte| *byte == b'\n').count();
+    let spanned = emitter
+        .source
+        .get(command.span.start..command.span.end)
+        .map_or(0, count_newlines);
+    let written = emitter.text.get(lowered_start..).map_or(0, count_newlines);
+    if let Some(missing) = spanned.checked_sub(written).filter(|missing| *missing > 0) {
+        emitter.write(&"\n".repeat(missing), origin);
+    }
+}
+
 /// `environment [MATCH-TYPE] [COMPARATOR] "<name>"`: sieve-rs wants every
 /// tag before the name, whatever order the author wrote them in.
 fn environment_head(test: &ImipTest, name: &str) -> String {
@@ -314,7 +408,7 @@ mod tests {
             key_strings: vec![Span { start: 17, end: 20 }],
         };
         let names = ReservedNames::global();
-        let lowering = lower(source, &[test], names);
+        let lowering = lower(source, &[test], &[], names);
         let expected = format!(
             "require \"environment\"; if environment \"{}\" \n\"A\" {{ keep; }}",
             names.value(Item::Method)

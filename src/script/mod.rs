@@ -1,9 +1,12 @@
-//! The Sieve front-end: an RFC 5228 lexer that finds `require` and every
-//! `imip` test, checks each test against its grammar
-//! (`grammar/imip-test.abnf`), and lowers it to what sieve-rs 0.7.3 runs:
-//! `environment` tests on reserved items the engine fills before the run.
+//! The Sieve front-end: an RFC 5228 lexer that finds `require`, every
+//! `imip` test and every `processcalendar` action (RFC 9671), checks each
+//! against its grammar (`grammar/imip-test.abnf`,
+//! `grammar/processcalendar.abnf`), and lowers it to what sieve-rs 0.7.3
+//! runs: `environment` tests on reserved items the engine fills before the
+//! run, and for the action a `mailboxidexists` test the engine answers
+//! where it stands (`processcalendar.rs`).
 //!
-//! A script without an `imip` test reaches sieve-rs byte for byte. Every
+//! A script with neither reaches sieve-rs byte for byte. Every
 //! error, the front-end's own or sieve-rs's on the lowered text, names the
 //! line and column in the author's script (columns count bytes, as sieve-rs
 //! does; an unknown command is shown at the command, not at its block).
@@ -28,7 +31,11 @@
 //!   and every `:regex` key is checked before sieve-rs compiles it
 //!   (`regex_guard.rs`);
 //! - a script whose lowering passes sieve-rs's 1 MiB limit is refused with
-//!   a message saying so.
+//!   a message saying so;
+//! - in a script with `processcalendar`, a `mailboxidexists` test or a
+//!   `:mailboxid` tag needs the author's own `require "mailboxid"` (the
+//!   lowering's does not excuse it), and an `elsif` or `else` right after
+//!   the action is refused (the lowering would give it an `if`).
 //!
 //! (The test `module_example` in `compile_error_tests.rs` compiles a
 //! script and shows an error position.)
@@ -46,6 +53,9 @@ mod lower;
 #[cfg(test)]
 mod lowering_tests;
 mod position;
+mod processcalendar;
+#[cfg(test)]
+mod processcalendar_tests;
 mod regex_guard;
 #[cfg(test)]
 mod regex_guard_tests;
@@ -58,6 +68,7 @@ use sieve::{Compiler, Sieve};
 pub use error::{LexicalError, RegexRefusal, ScriptError, ScriptErrorKind};
 pub use item::{Item, ItemSet};
 pub use position::normalize_sieve_position;
+pub use processcalendar::{decode_call, ProcessCall};
 pub use reserved::ReservedNames;
 
 use lower::Lowering;
@@ -73,9 +84,12 @@ pub struct CompiledParts {
     pub sieve: Sieve,
     /// The `imip` items the script asks about: what the engine must fill.
     pub items: ItemSet,
-    /// Whether the script had `imip` tests and was lowered; `false` means
-    /// sieve-rs compiled the author's text unchanged.
+    /// Whether the script had `imip` tests or `processcalendar` actions and
+    /// was lowered; `false` means sieve-rs compiled the author's text
+    /// unchanged.
     pub lowered: bool,
+    /// Whether the script has a `processcalendar` action.
+    pub processes_calendar: bool,
 }
 
 impl std::fmt::Debug for CompiledParts {
@@ -83,6 +97,7 @@ impl std::fmt::Debug for CompiledParts {
         f.debug_struct("CompiledParts")
             .field("items", &self.items)
             .field("lowered", &self.lowered)
+            .field("processes_calendar", &self.processes_calendar)
             .finish_non_exhaustive()
     }
 }
@@ -140,10 +155,10 @@ pub fn prepare(source: &str) -> Result<PreparedScript, ScriptError> {
     let lowering = front_end(source).map_err(|refusal| refusal.error)?;
     let items = lowering
         .as_ref()
-        .map_or_else(ItemSet::default, |(_, items)| *items);
+        .map_or_else(ItemSet::default, |lowered| lowered.items);
     Ok(PreparedScript {
         original: source.to_owned(),
-        lowering: lowering.map(|(lowering, _)| lowering),
+        lowering: lowering.map(|lowered| lowered.lowering),
         items,
     })
 }
@@ -163,13 +178,19 @@ pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, Scrip
                 sieve,
                 items: ItemSet::default(),
                 lowered: false,
+                processes_calendar: false,
             })
             .map_err(|error| sieve_error(source, None, error)),
-        Ok(Some((lowering, items))) => match compiler.compile(lowering.text.as_bytes()) {
+        Ok(Some(Lowered {
+            lowering,
+            items,
+            processes_calendar,
+        })) => match compiler.compile(lowering.text.as_bytes()) {
             Ok(sieve) => Ok(CompiledParts {
                 sieve,
                 items,
                 lowered: true,
+                processes_calendar,
             }),
             Err(error)
                 if matches!(error.error_type(), ErrorType::ScriptTooLong)
@@ -197,10 +218,17 @@ pub fn compile(compiler: &Compiler, source: &str) -> Result<CompiledParts, Scrip
         }) => match compiler.compile(source.as_bytes()) {
             Ok(_) => Err(front_end_error),
             Err(error) => {
+                // Plain sieve-rs knows no `processcalendar`: its complaint
+                // about the command is no news next to the front-end's.
+                let about_action = matches!(
+                    error.error_type(),
+                    ErrorType::UnexpectedToken { expected, found }
+                        if expected == "command" && found.eq_ignore_ascii_case("processcalendar")
+                );
                 let plain = sieve_error(source, None, error);
                 let plain_first =
                     (plain.line, plain.column) <= (front_end_error.line, front_end_error.column);
-                if front_end_error.kind.is_unreadable() || plain_first {
+                if front_end_error.kind.is_unreadable() || (plain_first && !about_action) {
                     Err(plain)
                 } else {
                     Err(front_end_error)
@@ -301,9 +329,16 @@ impl Refusal {
     }
 }
 
-/// Checks and lowers a script: `None` when it has no `imip` test and goes to
-/// sieve-rs unchanged.
-fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, Refusal> {
+/// A script the front-end lowered, and what the engine must know of it.
+struct Lowered {
+    lowering: Lowering,
+    items: ItemSet,
+    processes_calendar: bool,
+}
+
+/// Checks and lowers a script: `None` when it has neither an `imip` test
+/// nor a `processcalendar` action and goes to sieve-rs unchanged.
+fn front_end(source: &str) -> Result<Option<Lowered>, Refusal> {
     if let Some(offset) = memchr::memchr(0, source.as_bytes()) {
         return Err(Refusal::final_(error_at(
             source,
@@ -318,9 +353,9 @@ fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, Refusal> {
             ScriptErrorKind::ReservedName,
         )));
     }
-    let has_imip = mentions_imip(source);
+    let has_extension = mentions_extension(source);
     let has_regex = regex_guard::mentions_regex(source);
-    if !has_imip && !has_regex {
+    if !has_extension && !has_regex {
         return Ok(None);
     }
     // Until every `:regex` key has been checked, sieve-rs must not see the
@@ -351,20 +386,37 @@ fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, Refusal> {
             return Err(Refusal::open(variable));
         }
     }
-    if !has_imip {
+    if !has_extension {
         return Ok(None);
     }
     let findings = syntax::walk(source, &tokens).map_err(Refusal::open)?;
-    if findings.tests.is_empty() {
+    if findings.tests.is_empty() && findings.commands.is_empty() {
         return Ok(None);
     }
-    if let Some(offset) = findings.environment_without_require {
+    if let Some(offset) = findings
+        .environment_without_require
+        .filter(|_| !findings.tests.is_empty())
+    {
         return Err(Refusal::open(error_at(
             source,
             offset,
             ScriptErrorKind::UndeclaredCapability {
                 tag: "environment".to_owned(),
                 capability: "environment",
+            },
+        )));
+    }
+    if let Some((offset, written)) = findings
+        .mailboxid_without_require
+        .clone()
+        .filter(|_| !findings.commands.is_empty())
+    {
+        return Err(Refusal::open(error_at(
+            source,
+            offset,
+            ScriptErrorKind::UndeclaredCapability {
+                tag: written,
+                capability: "mailboxid",
             },
         )));
     }
@@ -379,8 +431,17 @@ fn front_end(source: &str) -> Result<Option<(Lowering, ItemSet)>, Refusal> {
         )));
     }
     let items = findings.tests.iter().map(|test| test.item).collect();
-    let lowering = lower::lower(source, &findings.tests, ReservedNames::global());
-    Ok(Some((lowering, items)))
+    let lowering = lower::lower(
+        source,
+        &findings.tests,
+        &findings.commands,
+        ReservedNames::global(),
+    );
+    Ok(Some(Lowered {
+        lowering,
+        items,
+        processes_calendar: !findings.commands.is_empty(),
+    }))
 }
 
 fn error_at(source: &str, offset: usize, kind: ScriptErrorKind) -> ScriptError {
@@ -388,13 +449,17 @@ fn error_at(source: &str, offset: usize, kind: ScriptErrorKind) -> ScriptError {
     ScriptError { line, column, kind }
 }
 
-/// Whether the text holds "imip" in any case: without it there is no test
-/// to lower, and the lexer need not run.
-fn mentions_imip(source: &str) -> bool {
-    source
-        .as_bytes()
-        .windows(4)
-        .any(|window| window.eq_ignore_ascii_case(b"imip"))
+/// Whether the text holds "imip" or "processcalendar" in any case: without
+/// either there is no `imip` test and no `processcalendar` action to lower,
+/// and the lexer need not run.
+fn mentions_extension(source: &str) -> bool {
+    let holds = |word: &[u8]| {
+        source
+            .as_bytes()
+            .windows(word.len())
+            .any(|window| window.eq_ignore_ascii_case(word))
+    };
+    holds(b"imip") || holds(b"processcalendar")
 }
 
 /// A quoted string whose last character is an escaped backslash: sieve-rs

@@ -23,6 +23,12 @@ pub struct ReservedNames {
     values: Vec<String>,
     slots: Vec<Vec<String>>,
     counts: Vec<String>,
+    /// The first mailbox id of a lowered `processcalendar` call.
+    process_call: String,
+    /// The environment items a `processcalendar` call leaves its outcome
+    /// and reason in, for the `set` commands after it.
+    process_outcome: String,
+    process_reason: String,
 }
 
 impl ReservedNames {
@@ -57,7 +63,26 @@ impl ReservedNames {
             values,
             slots,
             counts,
+            process_call: format!("{prefix}.processcalendar"),
+            process_outcome: format!("{prefix}.outcome"),
+            process_reason: format!("{prefix}.reason"),
         }
+    }
+
+    /// The stem of the first mailbox id a lowered `processcalendar` passes
+    /// to `mailboxidexists` (its flags and argument counts follow it).
+    pub fn process_call(&self) -> &str {
+        &self.process_call
+    }
+
+    /// The environment item holding the last `processcalendar` outcome.
+    pub fn process_outcome(&self) -> &str {
+        &self.process_outcome
+    }
+
+    /// The environment item holding the last `processcalendar` reason.
+    pub fn process_reason(&self) -> &str {
+        &self.process_reason
     }
 
     /// The name holding a single-valued item (`:method`, `:risk`, and the

@@ -11,6 +11,7 @@ use super::cursor::{string_list, Cursor};
 use super::error::{ScriptError, ScriptErrorKind};
 use super::imip_test::{imip_test, ImipTest};
 use super::lexer::{Token, TokenKind};
+use super::processcalendar::{processcalendar_command, InScope, ProcessCalendarCommand};
 
 /// Deeper nesting than this is left to sieve-rs (whose own limits are far
 /// lower), so the walk's recursion stays bounded on hostile input.
@@ -21,10 +22,16 @@ const MAX_DEPTH: usize = 256;
 pub(crate) struct Findings {
     /// Every `imip` test, in script order.
     pub tests: Vec<ImipTest>,
+    /// Every `processcalendar` command, in script order.
+    pub commands: Vec<ProcessCalendarCommand>,
     /// Offset of the first `environment` test used with no
     /// `require "environment"` in scope: the lowering's own require would
     /// otherwise make it valid.
     pub environment_without_require: Option<usize>,
+    /// Offset and text of the first `mailboxidexists` test or `:mailboxid`
+    /// tag used with no `require "mailboxid"` in scope, which the lowering
+    /// of `processcalendar` would otherwise make valid.
+    pub mailboxid_without_require: Option<(usize, String)>,
 }
 
 /// Walks a tokenized script.
@@ -79,12 +86,27 @@ impl Walker<'_> {
 
     /// `commands = *command`
     fn commands(&mut self) -> Result<(), ScriptError> {
+        let mut after_action = false;
         // Each command consumes at least its identifier, so the loop ends.
-        while self
+        while let Some(token) = self
             .cursor
             .peek()
-            .is_some_and(|token| token.kind == TokenKind::Identifier)
+            .filter(|token| token.kind == TokenKind::Identifier)
         {
+            let name = token.text(self.cursor.source);
+            // The lowering makes `processcalendar` an `if`: an `elsif` after
+            // it, an error in the author's script, must stay one.
+            if after_action
+                && (name.eq_ignore_ascii_case("elsif") || name.eq_ignore_ascii_case("else"))
+            {
+                return Err(self.cursor.error_at(
+                    token.span.start,
+                    ScriptErrorKind::ElseWithoutIf {
+                        found: name.to_owned(),
+                    },
+                ));
+            }
+            after_action = name.eq_ignore_ascii_case("processcalendar");
             self.command()?;
         }
         Ok(())
@@ -92,6 +114,14 @@ impl Walker<'_> {
 
     /// `command = identifier arguments (";" / block)`
     fn command(&mut self) -> Result<(), ScriptError> {
+        if let Some(action) = self.cursor.peek().filter(|token| {
+            token.kind == TokenKind::Identifier
+                && token
+                    .text(self.cursor.source)
+                    .eq_ignore_ascii_case("processcalendar")
+        }) {
+            return self.processcalendar(action);
+        }
         let Some(name) = self.cursor.eat(TokenKind::Identifier) else {
             return Err(self.cursor.syntax_error("a command"));
         };
@@ -108,6 +138,35 @@ impl Walker<'_> {
         match self.cursor.peek() {
             Some(token) if token.kind == TokenKind::CurlyOpen => self.block(),
             _ => Err(self.cursor.syntax_error("';' or a block")),
+        }
+    }
+
+    /// A `processcalendar` command (RFC 9671), the cursor on its name.
+    fn processcalendar(&mut self, name: Token) -> Result<(), ScriptError> {
+        if !self.has_capability("processcalendar") {
+            return Err(self.cursor.error_at(
+                name.span.start,
+                ScriptErrorKind::UndeclaredCapability {
+                    tag: "processcalendar".to_owned(),
+                    capability: "processcalendar",
+                },
+            ));
+        }
+        let scope = InScope {
+            variables: self.has_capability("variables"),
+            extlists: self.has_capability("extlists"),
+        };
+        let command = processcalendar_command(&mut self.cursor, scope)?;
+        self.findings.commands.push(command);
+        Ok(())
+    }
+
+    /// Notes a `mailboxidexists` test or `:mailboxid` tag the author did not
+    /// require "mailboxid" for.
+    fn note_mailboxid(&mut self, token: &Token) {
+        if self.findings.mailboxid_without_require.is_none() && !self.has_capability("mailboxid") {
+            let text = token.text(self.cursor.source).to_owned();
+            self.findings.mailboxid_without_require = Some((token.span.start, text));
         }
     }
 
@@ -161,6 +220,13 @@ impl Walker<'_> {
     fn argument(&mut self) -> Result<bool, ScriptError> {
         match self.cursor.peek() {
             Some(token) if matches!(token.kind, TokenKind::Number(_) | TokenKind::Tag) => {
+                if token.kind == TokenKind::Tag
+                    && token
+                        .text(self.cursor.source)
+                        .eq_ignore_ascii_case(":mailboxid")
+                {
+                    self.note_mailboxid(&token);
+                }
                 self.cursor.next();
                 Ok(true)
             }
@@ -198,6 +264,17 @@ impl Walker<'_> {
             && self.findings.environment_without_require.is_none()
         {
             self.findings.environment_without_require = Some(name.span.start);
+        }
+        if name_text.eq_ignore_ascii_case("mailboxidexists") {
+            self.note_mailboxid(&name);
+        }
+        if name_text.eq_ignore_ascii_case("processcalendar") {
+            return Err(self.cursor.error_at(
+                name.span.start,
+                ScriptErrorKind::ActionAsTest {
+                    found: name_text.to_owned(),
+                },
+            ));
         }
         self.cursor.next();
         self.descend()?;

@@ -83,6 +83,10 @@ pub struct Config {
     /// file). Read here, opened by whoever runs the deliveries (the CLI
     /// opens it into [`Config::store`]). Default none.
     pub caldav: Option<CalDavSettings>,
+    /// What `processcalendar` may act on whatever a user's script asks:
+    /// the administrator's decision. Default: nothing suspicious, no
+    /// sender that fails its method's check.
+    pub processing: ProcessingPolicy,
     /// Days after the analysis time in which recurrence instances are
     /// counted. Default 365.
     pub horizon_days: u32,
@@ -150,6 +154,7 @@ impl Default for Config {
             lookup: None,
             store: None,
             caldav: None,
+            processing: ProcessingPolicy::default(),
             horizon_days: DEFAULT_HORIZON_DAYS,
             flood_instances: thresholds.flood_instances,
             flood_per_day: thresholds.flood_per_day,
@@ -183,6 +188,7 @@ impl fmt::Debug for Config {
             .field("lookup", &self.lookup.as_ref().map(|_| "CalendarLookup"))
             .field("store", &self.store.as_ref().map(|_| "CalendarStore"))
             .field("caldav", &self.caldav)
+            .field("processing", &self.processing)
             .field("horizon_days", &self.horizon_days)
             .field("flood_instances", &self.flood_instances)
             .field("flood_per_day", &self.flood_per_day)
@@ -202,6 +208,37 @@ impl fmt::Debug for Config {
             .field("max_copies_compared", &self.max_copies_compared)
             .field("date_trust_days", &self.date_trust_days)
             .finish()
+    }
+}
+
+/// What `processcalendar` (RFC 9671) may act on, set by the administrator
+/// (the configuration file's `[processcalendar]` table), never by a user's
+/// script: the validation gates the action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessingPolicy {
+    /// Act on a message the analysis finds suspicious (its risk reached
+    /// `suspicious_threshold`). Default false: such a message gets outcome
+    /// `no_action`, the reason listing the findings.
+    pub act_on_suspicious: bool,
+    /// Act on a message whose sender fails its method's check: From is not
+    /// the ORGANIZER (or its SENT-BY) of a REQUEST, ADD, CANCEL or PUBLISH
+    /// (`organizer-mismatch`), not the replying ATTENDEE of a REPLY
+    /// (`attendee-mismatch`), or cannot be checked (`sender-unverifiable`),
+    /// whatever the risk. Default false.
+    pub act_on_unverified_sender: bool,
+    /// How many times a write that lost a race with another delivery
+    /// (the store reports a conflict) is retried, each time on the item
+    /// read again. Default 5; after that the outcome is `error`.
+    pub conflict_retries: u32,
+}
+
+impl Default for ProcessingPolicy {
+    fn default() -> Self {
+        ProcessingPolicy {
+            act_on_suspicious: false,
+            act_on_unverified_sender: false,
+            conflict_retries: 5,
+        }
     }
 }
 
@@ -317,6 +354,11 @@ impl Config {
     /// required = false                  # true: deliver defers (75) while the server fails
     /// timeout_seconds = 30
     /// max_response_bytes = 16777216
+    ///
+    /// [processcalendar]                 # what the action may act on
+    /// act_on_suspicious = false
+    /// act_on_unverified_sender = false
+    /// conflict_retries = 5
     /// ```
     ///
     /// The calendar lookup is not read from the file: it is code the
@@ -337,6 +379,10 @@ impl Config {
     }
 }
 
+/// The most retries `[processcalendar] conflict_retries` may ask for: each
+/// one reads and writes the item again.
+pub const MAX_CONFLICT_RETRIES: u32 = 100;
+
 /// Builds a [`Config`] from the defaults, one setting at a time.
 #[derive(Debug, Clone)]
 pub struct ConfigBuilder {
@@ -344,6 +390,12 @@ pub struct ConfigBuilder {
 }
 
 impl ConfigBuilder {
+    /// What `processcalendar` may act on (the `[processcalendar]` table).
+    pub fn processing(mut self, policy: ProcessingPolicy) -> Self {
+        self.config.processing = policy;
+        self
+    }
+
     /// Set the weight of one reason; above [`MAX_WEIGHT`] it is held at it.
     pub fn weight(mut self, reason: Reason, weight: u32) -> Self {
         self.config.weights.insert(reason, weight.min(MAX_WEIGHT));
@@ -619,6 +671,7 @@ struct ConfigFile {
     trusted_authserv_ids: Option<Vec<String>>,
     flag_unauthenticated: Option<bool>,
     scheduling_relays: Option<BTreeMap<Spanned<String>, Spanned<Vec<String>>>>,
+    processcalendar: Option<ProcessingFile>,
     horizon_days: Option<Spanned<i64>>,
     flood_instances: Option<Spanned<i64>>,
     flood_per_day: Option<Spanned<i64>>,
@@ -649,6 +702,14 @@ struct CalDavFile {
     required: Option<bool>,
     timeout_seconds: Option<Spanned<i64>>,
     max_response_bytes: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProcessingFile {
+    act_on_suspicious: Option<bool>,
+    act_on_unverified_sender: Option<bool>,
+    conflict_retries: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -715,6 +776,24 @@ impl ConfigFile {
         }
         if let Some(relays) = self.scheduling_relays {
             config.scheduling_relays = relay_table(text, relays)?;
+        }
+        if let Some(processing) = self.processcalendar {
+            let policy = &mut config.processing;
+            if let Some(flag) = processing.act_on_suspicious {
+                policy.act_on_suspicious = flag;
+            }
+            if let Some(flag) = processing.act_on_unverified_sender {
+                policy.act_on_unverified_sender = flag;
+            }
+            if let Some(value) = processing.conflict_retries {
+                policy.conflict_retries = in_range(
+                    text,
+                    "processcalendar.conflict_retries",
+                    &value,
+                    0,
+                    i64::from(MAX_CONFLICT_RETRIES),
+                )?;
+            }
         }
         if let Some(value) = self.horizon_days {
             config.horizon_days = in_range(text, "horizon_days", &value, 0, i64::from(u32::MAX))?;

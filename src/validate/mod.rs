@@ -91,7 +91,10 @@ use std::collections::BTreeMap;
 use mail_parser::Message;
 use serde::Serialize;
 
-pub use config::{CalDavPassword, CalDavSettings, Config, ConfigBuilder, ConfigError, MAX_WEIGHT};
+pub use config::{
+    CalDavPassword, CalDavSettings, Config, ConfigBuilder, ConfigError, ProcessingPolicy,
+    MAX_CONFLICT_RETRIES, MAX_WEIGHT,
+};
 pub(crate) use lookup::{item_files, read_bounded, FolderLayout};
 pub use lookup::{CalendarLookup, DirectoryLookup, StoredAttendee, MAX_CALENDAR_FILES};
 pub use recurrence::SeriesProfile;

@@ -2300,3 +2300,33 @@ fn each_reason_counts_once_in_the_risk() {
     assert_eq!(scored.len(), 4);
     assert_eq!(risk, 15 + 20);
 }
+
+#[test]
+fn toml_processcalendar_policy() {
+    let config = Config::from_toml(
+        "[processcalendar]\nact_on_suspicious = true\nact_on_unverified_sender = true\nconflict_retries = 9\n",
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(
+        config.processing,
+        crate::validate::ProcessingPolicy {
+            act_on_suspicious: true,
+            act_on_unverified_sender: true,
+            conflict_retries: 9,
+        }
+    );
+    let default = Config::default().processing;
+    assert!(!default.act_on_suspicious && !default.act_on_unverified_sender);
+    assert_eq!(default.conflict_retries, 5);
+
+    let error = Config::from_toml("[processcalendar]\nconflict_retries = 1000\n").err();
+    assert!(
+        matches!(&error, Some(ConfigError::InvalidValue { key, line: 2, .. }) if key == "processcalendar.conflict_retries"),
+        "{error:?}"
+    );
+    let error = Config::from_toml("[processcalendar]\nact_on_everything = true\n").err();
+    assert!(
+        matches!(&error, Some(ConfigError::UnknownKey { key, line: 2 }) if key == "act_on_everything"),
+        "{error:?}"
+    );
+}
