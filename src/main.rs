@@ -307,6 +307,7 @@ impl ValidationArgs {
             calendar = CalendarStep {
                 failures: vdir.failures(),
                 required: false,
+                round_trips: None,
             };
             store = Arc::new(vdir);
         } else if let Some(settings) = config.caldav.clone() {
@@ -315,6 +316,7 @@ impl ValidationArgs {
                     calendar = CalendarStep {
                         failures: caldav.failures(),
                         required: settings.required,
+                        round_trips: Some(caldav.round_trip_counter()),
                     };
                     store = Arc::new(caldav);
                 }

@@ -20,6 +20,7 @@ mod maildir;
 mod sendmail;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub use maildir::{info_flags, Maildir, StoreError};
@@ -57,6 +58,10 @@ pub struct CalendarStep {
     /// A failure defers the message (exit code 75) instead of being logged
     /// beside a delivered one.
     pub required: bool,
+    /// The store's count of requests sent, when it talks to a server
+    /// (`CalDavStore::round_trip_counter`): each delivery logs how many it
+    /// cost.
+    pub round_trips: Option<Arc<AtomicU64>>,
 }
 
 /// How one delivery ended.
@@ -99,11 +104,16 @@ pub struct DeliveryReport {
     pub outcome: Outcome,
     /// The message's Message-ID, for the log.
     pub message_id: Option<String>,
+    /// The requests to the calendar server the scripts' run cost (the
+    /// validation's lookups and `processcalendar`), when the store is a
+    /// server.
+    pub calendar_round_trips: Option<u64>,
 }
 
 impl DeliveryReport {
-    /// One line for the log: message-id, status, actions, and what the
-    /// `imip` analysis found.
+    /// One line for the log: message-id, status, actions, what the `imip`
+    /// analysis found, what each `processcalendar` did (outcome and
+    /// reason) and the calendar server requests the run cost.
     pub fn log_line(&self) -> String {
         let actions: Vec<String> = self
             .outcome
@@ -142,6 +152,18 @@ impl DeliveryReport {
             }
             Some(_) => line.push_str(" imip=no"),
             None => {}
+        }
+        for processed in &self.outcome.calendar {
+            line.push_str(&format!(" processcalendar={}", processed.outcome.as_str()));
+            if let Some(reason) = &processed.reason {
+                line.push_str(&format!(
+                    " processcalendar-reason=\"{}\"",
+                    reason.replace('"', "'")
+                ));
+            }
+        }
+        if let Some(trips) = self.calendar_round_trips {
+            line.push_str(&format!(" calendar-round-trips={trips}"));
         }
         let failure = self.outcome.failure.as_ref().map(|failure| {
             if failure.keeps_message() {
@@ -196,6 +218,7 @@ impl Delivery {
                 calendar: Vec::new(),
             },
             message_id: message_id_of(message),
+            calendar_round_trips: None,
         }
     }
 
@@ -213,6 +236,11 @@ impl Delivery {
             // Failures of an earlier delivery by the same store are not this one's.
             step.failures.take();
         }
+        let counter = self
+            .calendar
+            .as_ref()
+            .and_then(|step| step.round_trips.as_ref());
+        let trips_before = counter.map(|counter| counter.load(Ordering::Relaxed));
         let outcome = match engine.run_chain(chain, message, envelope) {
             Ok(outcome) => outcome,
             Err(error) => {
@@ -234,6 +262,9 @@ impl Delivery {
             notes,
             outcome,
             message_id: message_id_of(message),
+            calendar_round_trips: counter
+                .zip(trips_before)
+                .map(|(counter, before)| counter.load(Ordering::Relaxed).saturating_sub(before)),
         };
         if let Some(step) = &self.calendar {
             let failures = step.failures.take();

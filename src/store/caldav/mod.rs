@@ -64,7 +64,7 @@ pub struct CalDavStore {
     default_calendar: Option<String>,
     limits: CalendarLimits,
     max_response_bytes: u64,
-    round_trips: AtomicU64,
+    round_trips: Arc<AtomicU64>,
     failures: Arc<FailureLog>,
     recent: Mutex<Vec<Recent>>,
 }
@@ -156,7 +156,7 @@ impl CalDavStore {
             default_calendar: settings.default_calendar.clone(),
             limits: limits.clone(),
             max_response_bytes: settings.max_response_bytes,
-            round_trips: AtomicU64::new(0),
+            round_trips: Arc::new(AtomicU64::new(0)),
             failures,
             recent: Mutex::new(Vec::new()),
         };
@@ -180,6 +180,13 @@ impl CalDavStore {
     /// HTTP requests sent so far (each a round trip).
     pub fn round_trips(&self) -> u64 {
         self.round_trips.load(Ordering::Relaxed)
+    }
+
+    /// The counter behind [`CalDavStore::round_trips`], for whoever hands
+    /// the store on (as a `dyn CalendarStore`) and still wants to count
+    /// what one delivery cost.
+    pub fn round_trip_counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.round_trips)
     }
 
     /// Where the store notes what it could not do.
