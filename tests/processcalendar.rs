@@ -1,15 +1,19 @@
 //! `processcalendar` (RFC 9671) end to end: scripts compiled through the
-//! front-end, run in sieve-rs by the engine, acting on an in-memory
-//! calendar store; every method and tag, each refusal, the outcome and
+//! front-end, run in sieve-rs by the engine, acting on the local calendar
+//! store (a `VdirStore` in a temporary folder; an in-memory store only
+//! where a test makes another writer win a race or counts writes); every method and tag, each refusal, the outcome and
 //! reason variables, and a whole scheduling conversation in both
 //! directions (the user as attendee, the user as organizer).
 
+#[path = "processcalendar/local_store.rs"]
+mod local_store;
 #[path = "processcalendar/memory_store.rs"]
 mod memory_store;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use local_store::LocalStore;
 use memory_store::MemoryStore;
 use sieve_imip::{
     Action, CalendarProcessing, Config, Engine, Envelope, Host, Outcome, ProcessOutcome,
@@ -95,26 +99,89 @@ impl Host for ListHost {
     }
 }
 
-struct Setup {
-    engine: Engine,
-    store: Arc<MemoryStore>,
+/// The store a test's engine writes to.
+enum Backing {
+    /// The local folder store, as `deliver --calendar DIR` uses it.
+    Local(LocalStore),
+    /// In memory, for the tests that stage a lost race or count writes.
+    Memory(Arc<MemoryStore>),
 }
 
-fn setup_with(policy: ProcessingPolicy) -> Setup {
-    let store = Arc::new(MemoryStore::new(&["personal", "work"]));
+impl Backing {
+    fn put(&self, calendar: &str, uid: &str, text: &str) {
+        match self {
+            Backing::Local(store) => store.put(calendar, uid, text),
+            Backing::Memory(store) => store.put(calendar, uid, text),
+        }
+    }
+
+    fn text(&self, uid: &str) -> Option<String> {
+        match self {
+            Backing::Local(store) => store.text(uid),
+            Backing::Memory(store) => store.text(uid),
+        }
+    }
+
+    fn calendar_of(&self, uid: &str) -> Option<String> {
+        match self {
+            Backing::Local(store) => store.calendar_of(uid),
+            Backing::Memory(store) => store.calendar_of(uid),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Backing::Local(store) => store.len(),
+            Backing::Memory(store) => store.len(),
+        }
+    }
+
+    #[track_caller]
+    fn memory(&self) -> &MemoryStore {
+        match self {
+            Backing::Memory(store) => store,
+            Backing::Local(_) => panic!("this test needs the in-memory store"),
+        }
+    }
+}
+
+struct Setup {
+    engine: Engine,
+    store: Backing,
+}
+
+fn engine_on(store: Arc<dyn sieve_imip::CalendarStore>, policy: ProcessingPolicy) -> Engine {
     let config = Config::builder()
         .now(now())
-        .store(store.clone())
+        .store(store)
         .processing(policy)
         .build();
-    let engine = Engine::new()
+    Engine::new()
         .with_config(config)
-        .with_host(Arc::new(ListHost));
-    Setup { engine, store }
+        .with_host(Arc::new(ListHost))
+}
+
+/// An engine on a fresh local store with calendars `personal` (the
+/// default) and `work`.
+fn setup_with(policy: ProcessingPolicy) -> Setup {
+    let local = LocalStore::new(&["personal", "work"]);
+    Setup {
+        engine: engine_on(local.store(), policy),
+        store: Backing::Local(local),
+    }
 }
 
 fn setup() -> Setup {
     setup_with(ProcessingPolicy::default())
+}
+
+/// The same on the in-memory store.
+fn memory_setup_with(policy: ProcessingPolicy) -> Setup {
+    let memory = Arc::new(MemoryStore::new(&["personal", "work"]));
+    Setup {
+        engine: engine_on(memory.clone(), policy),
+        store: Backing::Memory(memory),
+    }
 }
 
 const SCRIPT: &str = r#"require ["processcalendar", "variables", "fileinto", "imap4flags", "editheader"];
@@ -721,7 +788,7 @@ processcalendar :allowpublic :outcome "o";"#;
 
 #[test]
 fn refresh_counter_and_declinecounter_store_nothing() {
-    let setup = setup();
+    let setup = memory_setup_with(ProcessingPolicy::default());
     for method in ["REFRESH", "COUNTER", "DECLINECOUNTER"] {
         let from = if method == "DECLINECOUNTER" {
             ALICE
@@ -743,13 +810,13 @@ fn refresh_counter_and_declinecounter_store_nothing() {
         let result = setup.process_for(&message, ALICE);
         expect(&result, ProcessOutcome::NoAction, method);
     }
-    assert_eq!(setup.store.writes(), 0);
+    assert_eq!(setup.store.memory().writes(), 0);
 }
 
 // --- REPLY: the user as organizer ------------------------------------------
 
 /// Alice's own copy of her event, as her client stored it.
-fn organizer_copy(store: &MemoryStore, attendees: &str) {
+fn organizer_copy(store: &Backing, attendees: &str) {
     let copy = crlf(&format!(
         "BEGIN:VCALENDAR
          VERSION:2.0
@@ -1044,9 +1111,9 @@ fn the_reason_variable_reaches_the_script() {
 
 #[test]
 fn a_lost_race_is_retried_on_a_fresh_copy_a_bounded_number_of_times() {
-    let setup = setup();
+    let setup = memory_setup_with(ProcessingPolicy::default());
     organizer_copy(&setup.store, ATTENDEES);
-    setup.store.conflict_next(3);
+    setup.store.memory().conflict_next(3);
     let accepted = reply(
         BOB,
         "20261120T100000Z",
@@ -1060,12 +1127,12 @@ fn a_lost_race_is_retried_on_a_fresh_copy_a_bounded_number_of_times() {
     );
     assert!(attendee_line(&setup.stored(), BOB).contains("PARTSTAT=ACCEPTED"));
 
-    let stubborn = setup_with(ProcessingPolicy {
+    let stubborn = memory_setup_with(ProcessingPolicy {
         conflict_retries: 2,
         ..ProcessingPolicy::default()
     });
     organizer_copy(&stubborn.store, ATTENDEES);
-    stubborn.store.conflict_next(10);
+    stubborn.store.memory().conflict_next(10);
     let result = stubborn.process_for(&accepted, ALICE);
     expect(&result, ProcessOutcome::Error, "3 attempts");
 }
@@ -1437,7 +1504,7 @@ fn every_known_message_goes_through_the_action_without_failing() {
             }
         }
     }
-    assert!(setup.store.writes() > 0);
+    assert!(setup.store.len() > 0);
 }
 
 // --- the remaining refusals ----------------------------------------------------------
