@@ -594,3 +594,96 @@ fn a_required_caldav_server_that_is_down_defers_the_message() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(messages_in(&maildir).len(), 1);
 }
+
+/// Alice's invitation to bob, at `sequence`, starting at `start`.
+fn invitation(sequence: u32, stamp: &str, start: &str) -> Vec<u8> {
+    let calendar = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Example//Organizer//EN",
+        "METHOD:REQUEST",
+        "BEGIN:VEVENT",
+        "UID:standup@example.com",
+        &format!("SEQUENCE:{sequence}"),
+        &format!("DTSTAMP:{stamp}"),
+        &format!("DTSTART:{start}"),
+        "DURATION:PT30M",
+        "SUMMARY:Stand-up",
+        "ORGANIZER;CN=Alice:mailto:alice@example.com",
+        "ATTENDEE;ROLE=CHAIR;PARTSTAT=ACCEPTED:mailto:alice@example.com",
+        "ATTENDEE;RSVP=TRUE;PARTSTAT=NEEDS-ACTION:mailto:bob@example.org",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+    .join("\r\n");
+    format!(
+        "From: Alice <alice@example.com>\r\nTo: bob@example.org\r\nSubject: Stand-up\r\n\
+         Date: Fri, 20 Nov 2026 11:00:00 +0000\r\nMessage-ID: <standup-{sequence}-{stamp}@example.com>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n{calendar}"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn processcalendar_writes_the_vdir_store_and_the_log_says_what_it_did() {
+    let scratch = Scratch::new("processcalendar");
+    let maildir = scratch.path("Maildir");
+    let calendars = scratch.path("calendars");
+    fs::create_dir_all(calendars.join("personal")).expect("calendar folder");
+    let log = scratch.path("deliver.log");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts-examples/auto-process.sieve");
+    let run = |message: &[u8]| {
+        let output = deliver(
+            &[
+                Path::new("--maildir"),
+                &maildir,
+                Path::new("--calendar"),
+                &calendars,
+                Path::new("--log"),
+                &log,
+                &script,
+            ],
+            &[
+                "--now",
+                "2026-11-20T12:00:00Z",
+                "--recipient",
+                "bob@example.org",
+            ],
+            message,
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        deliver_log(&scratch)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let stored = || fs::read_to_string(calendars.join("personal/standup@example.com.ics"));
+
+    let line = run(&invitation(0, "20261120T080000Z", "20261201T090000Z"));
+    assert!(line.contains(" processcalendar=added"), "{line}");
+    assert!(!line.contains("processcalendar-reason"), "{line}");
+    let text = stored().expect("the invitation is in the calendar folder");
+    assert!(text.contains("DTSTART:20261201T090000Z"), "{text}");
+
+    let line = run(&invitation(1, "20261120T090000Z", "20261201T100000Z"));
+    assert!(line.contains(" processcalendar=updated"), "{line}");
+    assert!(stored()
+        .unwrap_or_default()
+        .contains("DTSTART:20261201T100000Z"));
+
+    // The first invitation again, late: refused, and the reason is logged.
+    let line = run(&invitation(0, "20261120T080000Z", "20261201T090000Z"));
+    assert!(line.contains(" processcalendar=no_action"), "{line}");
+    assert!(line.contains("processcalendar-reason=\""), "{line}");
+    assert!(stored()
+        .unwrap_or_default()
+        .contains("DTSTART:20261201T100000Z"));
+
+    // The action never costs the message: each is filed by its outcome.
+    assert_eq!(messages_in(&maildir.join(".Calendar.Processed")).len(), 2);
+    assert_eq!(messages_in(&maildir.join(".Calendar.Unprocessed")).len(), 1);
+    // A local store is no server: no round trips are counted.
+    assert!(!line.contains("calendar-round-trips"), "{line}");
+}
