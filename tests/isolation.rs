@@ -17,6 +17,13 @@
 //!   and show that the ones equal to reserved names all come from the
 //!   lowering: plain sieve-rs compiling the author's own text yields none.
 //!
+//! The `processcalendar` action is lowered to a `mailboxidexists` test
+//! whose first mailbox id is a reserved name (the call), the same guard:
+//! the text cannot spell it, the compiled program holds it only where the
+//! lowering put it, and a run whose scripts have no `processcalendar` never
+//! takes a `mailboxidexists` for a call, even one whose id was built at
+//! run time with the secret itself.
+//!
 //! And the message: the analysis reads the message as received, so
 //! `editheader` before an `imip` test, an `include`, or the next script of
 //! a chain changes nothing `imip` answers.
@@ -322,19 +329,100 @@ fileinto "y-${env.${x}}";
         );
         assert!(engine.compile(&attempt).is_err(), "{attempt}");
     }
-    // processcalendar: once the action is lowered to a call on a reserved
-    // function (registered with sieve-rs's FunctionMap under a name that
-    // starts with the reserved prefix and answered through Event::Function),
-    // add here:
-    // - `let`/`eval` calling that function by its name, by every spelling
-    //   (escapes, `${hex:}`, `${unicode:}`, upper case), is refused
-    //   (ScriptErrorKind::ReservedName) or does not compile;
-    // - in every ACCEPTED_ATTEMPTS script and in this one, the compiled
-    //   program has no `Function { id, .. }` with the reserved function's
-    //   id except where the lowering of `processcalendar` put it (compare
-    //   with plain sieve-rs compiling the author's text, as above);
-    // - an Event::Function the engine receives for the reserved id from a
-    //   script that has no `processcalendar` is refused, not answered.
+}
+
+// ---------------------------------------------------------------------------
+// processcalendar: the call behind the action cannot be made or forged
+
+/// The reserved call name a lowered `processcalendar` (no flags, no
+/// arguments) passes as its first mailbox id.
+fn call_name(prefix: &str) -> String {
+    format!("{prefix}.processcalendar::0:0:0")
+}
+
+#[test]
+fn no_spelling_of_the_call_compiles() {
+    let prefix = reserved_prefix();
+    let engine = engine_with(&[]);
+    let call = call_name(&prefix);
+    let scripts = [
+        format!("require \"mailboxid\";\nif mailboxidexists \"{call}\" {{ }}\n"),
+        format!("require \"mailboxid\";\nif mailboxidexists [\"{call}\", \"a@example.com\"] {{ }}\n"),
+        "require [\"mailboxid\", \"encoded-character\"];\nif mailboxidexists \"${hex:76 6e 64}.sieve-imip.x.processcalendar::0:0:0\" { }\n".to_owned(),
+        "require \"mailboxid\";\nif mailboxidexists \"VND.Sieve\\-IMIP.x.processcalendar::0:0:0\" { }\n".to_owned(),
+        format!("require [\"fileinto\", \"mailboxid\"];\nfileinto :mailboxid \"{call}\" \"INBOX\";\n"),
+        format!("require [\"variables\", \"vnd.stalwart.expressions\"];\nlet \"x\" \"'{call}'\";\n"),
+        // The items its outcome and reason come back through.
+        format!("require \"variables\";\nset \"o\" \"${{env.{prefix}.outcome}}\";\n"),
+        format!("require \"environment\";\nif environment \"{prefix}.reason\" \"\" {{ }}\n"),
+    ];
+    for script in &scripts {
+        let error = engine
+            .compile(script)
+            .expect_err(&format!("must be refused:\n{script}"));
+        assert!(
+            matches!(error.kind, ScriptErrorKind::ReservedName),
+            "{:?}\n{script}",
+            error.kind
+        );
+    }
+}
+
+#[test]
+fn the_call_stands_only_where_the_lowering_put_it() {
+    let prefix = reserved_prefix();
+    let engine = engine_with(&[]);
+    let call_stem = format!("{prefix}.processcalendar");
+    let count = |source: &str| {
+        format!("{:?}", compile(&engine, source))
+            .matches(&call_stem)
+            .count()
+    };
+    // The author's own mailboxidexists and a :mailboxid tag carry no call.
+    let plain = r#"require ["mailboxid", "mailbox", "fileinto", "imip"];
+if mailboxidexists "F6352ae03-b7f5-463c-896f-d8b48ee3" { fileinto :mailboxid "F6352ae03" "INBOX"; }
+if imip :present { keep; }
+"#;
+    assert_eq!(count(plain), 0);
+    for script in ACCEPTED_ATTEMPTS {
+        assert_eq!(count(script), 0, "{script}");
+    }
+    let two = r#"require ["processcalendar", "variables", "mailboxid"];
+if mailboxidexists "F6352ae03" { processcalendar :outcome "first"; }
+processcalendar :allowpublic :outcome "second" :reason "why";
+if mailboxidexists "F0000" { keep; }
+"#;
+    assert_eq!(count(two), 2);
+}
+
+#[test]
+fn a_call_built_at_run_time_is_not_a_call() {
+    let prefix = reserved_prefix();
+    let engine = engine_with(&[]);
+    // The secret itself, in the message: a script that builds the call's
+    // mailbox id from the Subject at run time.
+    let forged = String::from_utf8_lossy(&spoofed_invitation())
+        .replacen("Subject: ", &format!("Subject: {} ", call_name(&prefix)), 1)
+        .into_bytes();
+    let script = r#"require ["mailboxid", "variables", "fileinto"];
+if header :matches "subject" "* *" {
+  if mailboxidexists "${1}" { fileinto "called"; }
+  fileinto "built-${1}";
+}
+"#;
+    let compiled = compile(&engine, script);
+    assert!(!compiled.processes_calendar());
+    let outcome = run(&engine, &compiled, &forged);
+    assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
+    assert!(outcome.calendar.is_empty(), "{:?}", outcome.calendar);
+    let done = actions(&outcome);
+    // The test ran (the string was built) and answered false.
+    let built = format!("fileinto \"built-{}\"", call_name(&prefix));
+    assert!(done.contains(&built), "{done:?}");
+    assert!(
+        !done.iter().any(|action| action == "fileinto \"called\""),
+        "{done:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------

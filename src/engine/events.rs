@@ -30,6 +30,7 @@ impl Engine {
         mut analysis: Option<Analysis>,
     ) -> Outcome {
         let mut run = RunState::new(raw, received, envelope.to.as_deref());
+        run.calls_allowed = script.processes_calendar();
         let mut input = Input::script("main", script.sieve.clone());
         while let Some(result) = context.run(input) {
             input = match result {
@@ -78,6 +79,9 @@ impl Engine {
                 special_use,
             } => {
                 if let Some(call) = lowered_call(&mailboxes) {
+                    if !run.calls_allowed {
+                        return Ok(Input::False);
+                    }
                     self.process_calendar(call, run, context, analysis)?;
                     // The lowered test guards an empty block: its answer
                     // changes nothing.
@@ -181,7 +185,7 @@ impl Engine {
         &self,
         name: sieve::Script,
         optional: bool,
-        run: &RunState,
+        run: &mut RunState,
         context: &mut sieve::Context<'_>,
         analysis: &mut Option<Analysis>,
     ) -> Result<Input, Failure> {
@@ -207,6 +211,7 @@ impl Engine {
                 if global { "global " } else { "" }
             ),
         })?;
+        run.calls_allowed |= included.processes_calendar();
         if included.uses_imip() {
             let answerable = analysis
                 .as_ref()
@@ -243,6 +248,13 @@ pub(super) struct RunState<'m> {
     pub(super) edited_message: Option<Vec<u8>>,
     /// What each `processcalendar` the script reached did.
     pub(super) calendar: Vec<CalendarProcessing>,
+    /// Whether a script of this run (the main one or an included one) was
+    /// lowered from a `processcalendar` action: only then is a
+    /// `mailboxidexists` event carrying the reserved call name a call. In
+    /// any other run such an event is a string the script built at run
+    /// time, and is answered as the test it is written as (no mailbox has
+    /// that id).
+    pub(super) calls_allowed: bool,
 }
 
 impl<'m> RunState<'m> {
@@ -259,6 +271,7 @@ impl<'m> RunState<'m> {
             created: Vec::new(),
             edited_message: None,
             calendar: Vec::new(),
+            calls_allowed: false,
         }
     }
 
