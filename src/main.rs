@@ -26,7 +26,7 @@ use clap::{Args, Parser, Subcommand};
 use sieve_imip::deliver::{CalendarStep, Delivery, Maildir, Sendmail, Status, EX_TEMPFAIL};
 use sieve_imip::filter::{filter, FilterOptions, Format, Input, Summary, UnknownFormat};
 use sieve_imip::report::Report;
-use sieve_imip::store::{CalDavStore, VdirStore};
+use sieve_imip::store::{CalDavStore, DryRunStore, VdirStore};
 use sieve_imip::{Analysis, CalDavPassword, CalendarStore, Config};
 use sieve_imip::{CalendarLookup, DirectoryLookup};
 use sieve_imip::{CompiledScript, Engine, Envelope, Outcome};
@@ -234,6 +234,50 @@ impl ValidationArgs {
         Ok(config)
     }
 
+    /// What `test` runs with: the same calendars as `deliver` (`--calendar
+    /// DIR` as a vdir store, else the `[caldav]` server), read as they are,
+    /// with every write `processcalendar` makes kept in memory
+    /// (`DryRunStore`): the output says what the action would do, and the
+    /// calendars are left unchanged.
+    fn dry_run_config(&self) -> Result<Config, ExitCode> {
+        let mut config = self.base_config()?;
+        let store: Arc<dyn CalendarStore> = if let Some(dir) = &self.calendar {
+            // A missing folder is an error here, not one to create.
+            let lookup = DirectoryLookup::open(dir, &config.calendar_limits).map_err(|error| {
+                eprintln!(
+                    "{}: error: cannot read the calendar folder: {error}",
+                    dir.display()
+                );
+                ExitCode::from(2)
+            })?;
+            for skipped in lookup.skipped() {
+                eprintln!("{}: warning: skipped (too large)", skipped.display());
+            }
+            let vdir = VdirStore::open(dir, &config.calendar_limits).map_err(|error| {
+                eprintln!(
+                    "{}: error: cannot use the calendar folder: {error}",
+                    dir.display()
+                );
+                ExitCode::from(2)
+            })?;
+            Arc::new(vdir)
+        } else if let Some(settings) = &config.caldav {
+            let caldav = CalDavStore::open(settings, &config.calendar_limits).map_err(|error| {
+                eprintln!("{}: error: {error}", settings.url);
+                ExitCode::from(2)
+            })?;
+            Arc::new(caldav)
+        } else {
+            return Ok(config);
+        };
+        let dry: Arc<dyn CalendarStore> =
+            Arc::new(DryRunStore::new(store, &config.calendar_limits));
+        let lookup: Arc<dyn CalendarLookup> = dry.clone();
+        config.lookup = Some(lookup);
+        config.store = Some(dry);
+        Ok(config)
+    }
+
     /// The configuration without stored events.
     fn base_config(&self) -> Result<Config, ExitCode> {
         let mut config = match &self.config {
@@ -367,7 +411,7 @@ fn main() -> ExitCode {
             json,
             envelope,
             validation,
-        } => match validation.config() {
+        } => match validation.dry_run_config() {
             Ok(config) => test(
                 Engine::new().with_config(config),
                 &script,

@@ -190,3 +190,43 @@ fn validation_options_change_the_verdict() {
     );
     let _ = std::fs::remove_file(&config);
 }
+
+/// `test --calendar DIR` shows what `processcalendar` would do to the
+/// calendars, each message seeing the ones before it, and writes nothing.
+#[test]
+fn test_runs_processcalendar_as_a_dry_run_on_the_calendar_folder() {
+    let dir = std::env::temp_dir().join(format!("sieve-imip-cli-dry-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("personal")).expect("calendar folder");
+    let calendars = dir.to_string_lossy().into_owned();
+    let output = sieve_imip(&[
+        "test",
+        "--json",
+        "--calendar",
+        &calendars,
+        "--now",
+        "2026-11-20T12:00:00Z",
+        "--recipient",
+        "bob@example.org",
+        "scripts-examples/auto-process.sieve",
+        "samples/invitation-outlook.eml",
+        "samples/invitation-outlook.eml",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let outcomes: Vec<String> = json_lines(&output)
+        .iter()
+        .map(|line| {
+            line["calendar"][0]["outcome"]
+                .as_str()
+                .unwrap_or("-")
+                .to_owned()
+        })
+        .collect();
+    // The second copy meets the first one's (unwritten) addition.
+    assert_eq!(outcomes, ["added", "no_action"], "{}", stdout(&output));
+    let written = std::fs::read_dir(dir.join("personal"))
+        .map(|entries| entries.count())
+        .unwrap_or(usize::MAX);
+    assert_eq!(written, 0, "test wrote into the calendar folder");
+    let _ = std::fs::remove_dir_all(&dir);
+}

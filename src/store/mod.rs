@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | [`VdirStore`] | `vdir.rs` | a local folder in the vdir layout (vdirsyncer, khal): `deliver --calendar DIR` |
 //! | [`CalDavStore`] | `caldav/` | a CalDAV server (RFC 4791), `[caldav]` in the configuration file |
+//! | [`DryRunStore`] | `dry_run.rs` | reads another store, keeps its writes in memory: `sieve-imip test` |
 //!
 //! Both name a new item after its UID the same way ([`item_file_name`]),
 //! so two deliveries creating one event at once meet on one name and the
@@ -16,6 +17,7 @@
 //! calendar step failed without reading the script's outcome.
 
 mod caldav;
+mod dry_run;
 mod vdir;
 
 use std::sync::Mutex;
@@ -23,10 +25,11 @@ use std::sync::Mutex;
 use sha2::{Digest, Sha256};
 
 pub use caldav::CalDavStore;
+pub use dry_run::DryRunStore;
 pub use vdir::VdirStore;
 
 use crate::calendar::{parse_calendar, CalendarLimits};
-use crate::validate::{DirectoryLookup, StoreError};
+use crate::validate::{DirectoryLookup, ItemVersion, StoreError};
 
 /// The `Unavailable` errors a store met, for whoever runs the deliveries:
 /// the action sees each as an outcome, the delivery agent reads them here
@@ -87,6 +90,12 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+/// A local item's version: the SHA-256 of its text, so any change is a
+/// new version and equal texts are one.
+fn version_of(text: &str) -> ItemVersion {
+    ItemVersion(hex_sha256(text.as_bytes()))
 }
 
 /// Whether a component of `text` has exactly this UID (a CalDAV text-match

@@ -277,3 +277,57 @@ fn failures_are_logged_once_taken() {
     assert_eq!(taken.first().map(String::as_str), Some("failure 0"));
     assert!(log.take().is_empty());
 }
+
+#[test]
+fn a_dry_run_reads_through_and_writes_nowhere() {
+    let root = scratch("dry-run");
+    std::fs::create_dir_all(root.join("home")).unwrap_or_else(|err| panic!("{err}"));
+    let inner = Arc::new(open(&root));
+    let stored = ok(inner.create("home", "kept@example.com", &event("kept@example.com", &[])));
+    let before = std::fs::read(root.join("home/kept@example.com.ics")).unwrap_or_default();
+    let dry = DryRunStore::new(inner.clone(), &CalendarLimits::default());
+
+    // Reads come from the folder.
+    assert_eq!(ok(dry.find("kept@example.com")), Some(stored.clone()));
+    assert_eq!(ok(dry.default_calendar()), "home");
+    // A create is seen by the dry run only.
+    let created = ok(dry.create(
+        "home",
+        "new@example.com",
+        &event("new@example.com", &["a@example.org"]),
+    ));
+    assert_eq!(ok(dry.find("new@example.com")), Some(created.clone()));
+    assert_eq!(ok(inner.find("new@example.com")), None);
+    assert_eq!(
+        dry.attendees("new@example.com").map(|people| people.len()),
+        Some(1)
+    );
+    assert_eq!(
+        dry.create("home", "new@example.com", "x"),
+        Err(StoreError::Conflict)
+    );
+    assert_eq!(
+        dry.create("nowhere", "other@example.com", "x"),
+        Err(StoreError::NoSuchCalendar("nowhere".to_owned()))
+    );
+    // Updates compare versions as the real store does.
+    let updated = ok(dry.update(&stored, &event("kept@example.com", &["b@example.org"])));
+    assert_eq!(dry.update(&stored, "stale"), Err(StoreError::Conflict));
+    assert_eq!(ok(dry.find("kept@example.com")), Some(updated.clone()));
+    // A delete hides the item from the dry run, not from the folder.
+    ok(dry.delete(&updated));
+    assert_eq!(ok(dry.find("kept@example.com")), None);
+    assert_eq!(ok(inner.find("kept@example.com")), Some(stored));
+    assert_eq!(
+        std::fs::read(root.join("home/kept@example.com.ics")).unwrap_or_default(),
+        before
+    );
+    assert_eq!(dry.written(), ["kept@example.com", "new@example.com"]);
+    // An item the dry run never found is not its to write.
+    let stranger = StoredItem {
+        href: "stranger.ics".to_owned(),
+        ..created
+    };
+    assert_eq!(dry.update(&stranger, "x"), Err(StoreError::Conflict));
+    let _ = std::fs::remove_dir_all(&root);
+}

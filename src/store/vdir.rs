@@ -35,10 +35,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use super::{hex_sha256, holds_uid, item_file_name, lookup_of, unavailable, FailureLog};
+use super::{holds_uid, item_file_name, lookup_of, unavailable, version_of, FailureLog};
 use crate::calendar::{parse_calendar, CalAddress, CalendarLimits};
 use crate::validate::{
-    item_files, read_bounded, CalendarLookup, CalendarStore, FolderLayout, ItemVersion, StoreError,
+    item_files, read_bounded, CalendarLookup, CalendarStore, FolderLayout, StoreError,
     StoredAttendee, StoredItem, MAX_CALENDAR_FILES,
 };
 
@@ -434,10 +434,6 @@ impl CalendarStore for VdirStore {
 }
 
 /// An item's version: the SHA-256 of its text.
-fn version_of(text: &str) -> ItemVersion {
-    ItemVersion(hex_sha256(text.as_bytes()))
-}
-
 /// A calendar name that is one folder of the root: no separator, not
 /// hidden, not empty, nothing a script could use to reach elsewhere.
 fn is_calendar_name(name: &str) -> bool {
