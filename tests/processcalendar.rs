@@ -672,6 +672,107 @@ processcalendar :deletecancelled :outcome "o";"#;
     expect(&nothing, ProcessOutcome::NoAction, "nothing is stored");
 }
 
+/// RFC 9671 section 4.1: a CANCEL is for the attendees it lists; one that
+/// reaches a user it does not list (forwarded) changes nothing.
+#[test]
+fn a_cancellation_that_does_not_list_the_user_is_not_applied() {
+    let setup = setup();
+    setup.process(&invitation(0, "20261120T080000Z", "20261201T100000Z"));
+    let others_only = mail(
+        ALICE,
+        BOB,
+        "CANCEL",
+        &event(
+            "CANCEL",
+            1,
+            "20261120T090000Z",
+            "20261201T100000Z",
+            "STATUS:CANCELLED\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:dave@example.net",
+        ),
+    );
+    let result = setup.process(&others_only);
+    expect(&result, ProcessOutcome::NoAction, "not-invited");
+    assert!(!setup.stored().contains("STATUS:CANCELLED"));
+}
+
+/// RFC 9671 section 4.9: the action runs once per script and is
+/// incompatible with reject/ereject.
+#[test]
+fn once_per_script_and_never_beside_reject() {
+    let setup = setup();
+    let twice = r#"require ["processcalendar", "variables", "fileinto"];
+processcalendar :outcome "first";
+processcalendar :outcome "second" :reason "why";
+fileinto "${first}-${second}";
+"#;
+    let outcome = setup.run_as(
+        twice,
+        &invitation(0, "20261120T080000Z", "20261201T100000Z"),
+        BOB,
+    );
+    assert_eq!(outcome.calendar.len(), 2, "{:?}", outcome.calendar);
+    expect(&outcome.calendar[0], ProcessOutcome::Added, "");
+    expect(
+        &outcome.calendar[1],
+        ProcessOutcome::Error,
+        "once per script",
+    );
+    assert!(
+        outcome
+            .actions
+            .iter()
+            .any(|action| action.to_string() == "fileinto \"added-error\""),
+        "{:?}",
+        outcome.actions
+    );
+
+    // After reject: nothing is done.
+    let fresh = setup_with(ProcessingPolicy::default());
+    let rejected_first = r#"require ["processcalendar", "reject", "variables"];
+reject "no thanks";
+processcalendar :outcome "o";
+"#;
+    let compiled = fresh.engine.compile(rejected_first).expect("compiles");
+    let envelope = Envelope {
+        to: Some(BOB.to_owned()),
+        ..Envelope::default()
+    };
+    let message = invitation(0, "20261120T080000Z", "20261201T100000Z");
+    let outcome = fresh
+        .engine
+        .run(&compiled, &message, &envelope)
+        .expect("run");
+    expect(&outcome.calendar[0], ProcessOutcome::Error, "reject");
+    assert_eq!(fresh.store.len(), 0);
+
+    // Reject after the calendar changed: the run fails, and the message is
+    // kept rather than refused while its event stands.
+    let rejected_after = r#"require ["processcalendar", "reject"];
+processcalendar;
+reject "no thanks";
+"#;
+    let compiled = fresh.engine.compile(rejected_after).expect("compiles");
+    let outcome = fresh
+        .engine
+        .run(&compiled, &message, &envelope)
+        .expect("run");
+    expect(&outcome.calendar[0], ProcessOutcome::Added, "");
+    let failure = outcome
+        .failure
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(failure.contains("incompatible"), "{failure}");
+    assert!(
+        !outcome
+            .actions
+            .iter()
+            .any(|action| matches!(action, Action::Reject { .. })),
+        "{:?}",
+        outcome.actions
+    );
+}
+
 #[test]
 fn cancelling_an_instance_cancels_only_it() {
     let setup = setup();

@@ -15,7 +15,7 @@ use crate::calendar::CalAddress;
 use crate::process::{self, CalendarProcessing, Options, ProcessOutcome, Request};
 use crate::script::{decode_call, Item, ItemSet, ProcessCall, ReservedNames};
 
-use super::outcome::Failure;
+use super::outcome::{Action, Failure};
 
 /// The longest reason handed to a script's `:reason` variable, in
 /// characters: sieve-rs truncates variables (4096 bytes by default), and a
@@ -44,6 +44,28 @@ impl Engine {
         context: &mut sieve::Context<'_>,
         analysis: &mut Option<Analysis>,
     ) -> Result<(), Failure> {
+        // RFC 9671 section 4.9: once per script, and not beside `reject`.
+        let refusal = if !run.calendar.is_empty() {
+            Some("processcalendar runs once per script (RFC 9671 section 4.9): this second one did nothing")
+        } else if run
+            .actions
+            .iter()
+            .any(|action| matches!(action, Action::Reject { .. }))
+        {
+            Some("processcalendar cannot follow reject or ereject (RFC 9671 section 4.9): it did nothing")
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            let result = CalendarProcessing {
+                outcome: ProcessOutcome::Error,
+                reason: Some(reason.to_owned()),
+                uids: Vec::new(),
+            };
+            set_results(context, &result);
+            run.calendar.push(result);
+            return Ok(());
+        }
         let validated = match analysis.take() {
             Some(done) if done.depth() >= Depth::Validate => done,
             previous => {
@@ -84,22 +106,40 @@ impl Engine {
                 }
             });
         *analysis = Some(validated);
-        let names = ReservedNames::global();
-        context.set_env_variable(
-            names.process_outcome().to_owned(),
-            result.outcome.as_str().to_owned(),
-        );
-        let reason: String = result
-            .reason
-            .as_deref()
-            .unwrap_or_default()
-            .chars()
-            .take(MAX_REASON_CHARS)
-            .collect();
-        context.set_env_variable(names.process_reason().to_owned(), reason);
+        set_results(context, &result);
         run.calendar.push(result);
         Ok(())
     }
+}
+
+/// Leave the outcome and reason where the `set` commands after the
+/// lowered test read them.
+fn set_results(context: &mut sieve::Context<'_>, result: &CalendarProcessing) {
+    let names = ReservedNames::global();
+    context.set_env_variable(
+        names.process_outcome().to_owned(),
+        result.outcome.as_str().to_owned(),
+    );
+    let reason: String = result
+        .reason
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .take(MAX_REASON_CHARS)
+        .collect();
+    context.set_env_variable(names.process_reason().to_owned(), reason);
+}
+
+/// Whether a `processcalendar` of this run changed the calendar: a
+/// `reject` after it is then an error (RFC 9671 section 4.9), since the
+/// sender would be told the message was refused while its event stands.
+pub(super) fn changed_calendar(run: &RunState<'_>) -> bool {
+    run.calendar.iter().any(|done| {
+        matches!(
+            done.outcome,
+            ProcessOutcome::Added | ProcessOutcome::Updated
+        )
+    })
 }
 
 /// The user's addresses: `:addresses` (RFC 9671 section 4.2), then the

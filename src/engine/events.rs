@@ -5,7 +5,7 @@
 use sieve::runtime::RuntimeError;
 use sieve::{Event, Input, Mailbox, Recipient};
 
-use super::calendar::lowered_call;
+use super::calendar::{changed_calendar, lowered_call};
 use super::items::{answerable_at, fill_items};
 use super::message_diff::{header_edit, is_reply};
 use super::outcome::{Action, Failure, Outcome};
@@ -115,6 +115,11 @@ impl Engine {
                 Input::True
             }
             Event::Reject { extended, reason } => {
+                if changed_calendar(run) {
+                    return Err(Failure::RuntimeError {
+                        detail: "reject after processcalendar changed the calendar: the two are incompatible (RFC 9671 section 4.9)".to_owned(),
+                    });
+                }
                 run.actions.push(Action::Reject { reason, extended });
                 Input::True
             }

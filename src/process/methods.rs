@@ -368,6 +368,13 @@ fn cancel(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compon
     if let Some(refused) = organizer_checks(context, incoming, stored) {
         return refused;
     }
+    // RFC 9671 section 4.1: a CANCEL, like a REQUEST or an ADD, is acted on
+    // only when one of the user's addresses is an ATTENDEE of it (the
+    // organizer lists the attendee the cancellation is for, RFC 5546
+    // 3.2.5); a forwarded one is not.
+    if let Some(refused) = invitation_checks(context, incoming) {
+        return refused;
+    }
     let Some(stored) = stored else {
         return no_action(format!(
             "nothing is stored with UID {} to cancel",

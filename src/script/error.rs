@@ -139,7 +139,7 @@ pub enum ScriptErrorKind {
         expected: &'static str,
     },
     /// Two tags the action's definition makes exclusive.
-    #[error("{second} cannot be used together with {first} (RFC 9671 section 4)")]
+    #[error("{second} cannot be used together with {first} (RFC 9671 sections 4.3 and 4.4)")]
     ConflictingTags {
         /// The tag given first.
         first: &'static str,

@@ -127,8 +127,8 @@ fn processcalendar_tagged_argument(
             },
         ));
     }
-    // RFC 9671 section 4: ":updatesonly" and ":calendarid" exclude each
-    // other (new events go nowhere with the first, to a calendar with the
+    // RFC 9671 sections 4.3 and 4.4: ":updatesonly" and ":calendarid"
+    // exclude each other (new events go nowhere with the first, to a calendar with the
     // second).
     let excluded = match known {
         ":updatesonly" => Some(":calendarid"),
