@@ -1366,6 +1366,29 @@ fn a_scheduling_conversation_in_both_directions() {
 
 // --- the front-end -----------------------------------------------------------
 
+/// sieve-rs 0.7.3's `string` test with a key list decides on its last key
+/// alone (RFC 5229 wants any key), so scripts test the outcome one key per
+/// `string` test under `anyof`, as the README and tests/e2e/conversation.sieve
+/// do. When an upgrade of sieve-rs fixes it, this fails: drop the advice.
+#[test]
+fn a_string_test_with_a_key_list_decides_on_its_last_key_in_sieve_rs() {
+    let setup = setup();
+    let script = r#"require ["variables", "fileinto"];
+set "outcome" "added";
+if string "${outcome}" ["added", "updated"] { fileinto "first"; }
+if string "${outcome}" ["updated", "added"] { fileinto "last"; }
+if anyof (string "${outcome}" "added", string "${outcome}" "updated") { fileinto "anyof"; }
+"#;
+    let message = invitation(0, "20261120T080000Z", "20261201T100000Z");
+    let actions: Vec<String> = setup
+        .run_as(script, &message, BOB)
+        .actions
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(actions, ["fileinto \"last\"", "fileinto \"anyof\""]);
+}
+
 #[test]
 fn misuse_is_a_compile_error_at_the_authors_line_and_column() {
     let engine = Engine::new();

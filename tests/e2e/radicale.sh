@@ -13,9 +13,16 @@
 #   bash tests/e2e/radicale.sh
 # Environment: SIEVE_IMIP_RADICALE_KEEP=1 keeps the temp dir.
 #
-# Each step is a function; the `processcalendar` conversation through
-# `sieve-imip deliver` with the [caldav] backend goes in as one more step
-# (run_deliver_conversation, below) on the same server and calendar.
+# Then, on the same server and calendar, a whole scheduling conversation
+# (tests/e2e/conversation/, one `sieve-imip deliver` process per message
+# with the [caldav] backend and processcalendar): Jane as attendee
+# (invitation, update, stale update, cancellation) and as organizer
+# (replies, a party crasher, a delegation, an older reply), each outcome,
+# Maildir and stored state checked, and the CalDAV requests each delivery
+# cost printed as a table (Radicale logs at info level so that its own
+# count of requests is compared with the log line's).
+#
+# Each step is a function.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -84,7 +91,7 @@ type = owner_only
 filesystem_folder = $WORK/storage
 
 [logging]
-level = warning
+level = info
 EOF
   python3 -m radicale --config "$WORK/radicale.conf" >"$WORK/radicale.log" 2>&1 &
   RADICALE_PID=$!
@@ -156,12 +163,286 @@ EOF
     || die "the calendar holds other items than the kept event: $hrefs"
 }
 
-# To come with the processcalendar action: the conversation (invitation,
-# update, stale update, reply, crasher, delegation, cancellation) through
-# `sieve-imip deliver --config` with [caldav] url = "$HOME_URL", and each
-# stored state read back as in check_stored_states.
+# --- the processcalendar conversation through `sieve-imip deliver` ---------
+#
+# Each message of tests/e2e/conversation/ (numbered in order) is delivered
+# by its own `sieve-imip deliver` process, as an MTA runs it, with the
+# [caldav] backend on this server and tests/e2e/conversation.sieve; after
+# each, the exit code, the log line's processcalendar outcome, the Maildir
+# and the event as the server holds it (read with curl) are checked.
+
+CONVERSATION=tests/e2e/conversation
+JANE=jane@example.com
+NOW=2026-11-20T12:00:00Z
+# A REQUEST or REPLY that changes the calendar: one REPORT and one PUT.
+MAX_TRIPS_CHANGED=2
+TRIPS_TABLE=()
+
+build_binary() {
+  cargo build --locked --quiet --bin sieve-imip >&2 || die "cargo build failed"
+  BIN=$PWD/target/debug/sieve-imip
+  [ -x "$BIN" ] || die "no binary at $BIN"
+}
+
+# The configuration `deliver` reads: credentials only in the password file;
+# the calendar named, so opening the store costs no PROPFIND and the
+# per-message count is what the message cost. `required`: a server that
+# fails is a deferral (exit 75), which the checks below see.
+write_deliver_config() {
+  cat >"$WORK/deliver.toml" <<EOF
+[caldav]
+url = "$HOME_URL"
+user = "$CAL_USER"
+password_file = "$WORK/password"
+calendars = ["$CALENDAR"]
+required = true
+EOF
+  grep -v '^calendars = ' "$WORK/deliver.toml" >"$WORK/deliver-listing.toml"
+  DELIVER_CONFIG=$WORK/deliver.toml
+  OPEN_TRIPS=0
+}
+
+# Jane's client stores the event she organizes before anyone answers.
+put_organizer_copy() {
+  local item="/$CAL_USER/$CALENDAR/review@example.com.ics"
+  curl -s -S --fail -u "$CAL_USER:$CAL_PASSWORD" -X PUT \
+    -H "If-None-Match: *" -H "Content-Type: text/calendar; charset=utf-8" \
+    --data-binary "@$CONVERSATION/review-organizer-copy.ics" \
+    "http://127.0.0.1:$PORT$item" >/dev/null || die "PUT $item failed"
+}
+
+# Every event of the calendar, read with one calendar-query REPORT (the
+# store chose the hrefs): $WORK/items/UID.ics (unfolded) and UID.etag per
+# item, and $WORK/items.tsv with "UID<TAB>href" lines, sorted.
+read_calendar() {
+  cat >"$WORK/all.xml" <<'EOF'
+<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop><D:getetag/><C:calendar-data/></D:prop>
+  <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter>
+</C:calendar-query>
+EOF
+  dav REPORT "/$CAL_USER/$CALENDAR/" "$WORK/all.xml" "Depth: 1" >"$WORK/all.answer" \
+    || die "REPORT on the calendar failed"
+  rm -rf "$WORK/items"
+  mkdir -p "$WORK/items"
+  python3 - "$WORK/all.answer" "$WORK/items" >"$WORK/items.tsv" <<'EOF' || die "cannot read the REPORT answer"
+import os, sys, xml.etree.ElementTree as ET
+answer, folder = sys.argv[1], sys.argv[2]
+ns = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav"}
+rows = []
+for response in ET.parse(answer).getroot().findall("D:response", ns):
+    href = response.findtext("D:href", "", ns)
+    etag = response.findtext(".//D:getetag", "", ns)
+    lines = []
+    for line in response.findtext(".//C:calendar-data", "", ns).replace("\r\n", "\n").split("\n"):
+        if line[:1] in (" ", "\t") and lines:
+            lines[-1] += line[1:]
+        elif line:
+            lines.append(line)
+    uids = sorted({line[4:] for line in lines if line.startswith("UID:")})
+    if len(uids) != 1:
+        sys.exit(f"{href}: {len(uids)} UIDs")
+    uid = uids[0]
+    if os.path.exists(os.path.join(folder, uid + ".ics")):
+        sys.exit(f"UID {uid} is stored twice")
+    with open(os.path.join(folder, uid + ".ics"), "w") as out:
+        out.write("\n".join(lines) + "\n")
+    with open(os.path.join(folder, uid + ".etag"), "w") as out:
+        out.write(etag + "\n")
+    rows.append(f"{uid}\t{href.replace('%40', '@')}")
+print("\n".join(sorted(rows)))
+EOF
+}
+
+# The stored text of UID (unfolded), read from the server now.
+stored() {
+  read_calendar
+  [ -f "$WORK/items/$1.ics" ] || die "UID $1 is not on the server"
+  cat "$WORK/items/$1.ics"
+}
+
+etag_of() {
+  read_calendar
+  cat "$WORK/items/$1.etag" 2>/dev/null || die "UID $1 is not on the server"
+}
+
+# expect_stored UID WHAT PATTERN: a line of the stored copy matches the
+# (extended) regular expression.
+expect_stored() {
+  local uid=$1 what=$2 pattern=$3
+  stored "$uid" | grep -q -E "$pattern" \
+    || die "$what: the server copy of $uid has no line matching $pattern:
+$(cat "$WORK/items/$uid.ics")"
+}
+
+refuse_stored() {
+  local uid=$1 what=$2 pattern=$3
+  if stored "$uid" | grep -q -E "$pattern"; then
+    die "$what: the server copy of $uid has a line matching $pattern"
+  fi
+}
+
+# The stored ATTENDEE line of ADDRESS in UID.
+attendee_line() {
+  stored "$1" | grep -E "^ATTENDEE[;:].*:mailto:$2\$" || true
+}
+
+# deliver_message FILE OUTCOME [LABEL]: one `sieve-imip deliver` process with FILE
+# on stdin, as an MTA runs it. Checks its exit code, its log line (the
+# message's own, with processcalendar=OUTCOME) and that the message landed
+# in the Maildir once: INBOX (the implicit keep) when the calendar changed,
+# Calendar/Unprocessed otherwise. Sets REASON and notes the round trips.
+DELIVERED=0
+deliver_message() {
+  local name=$1 want=$2 label=${3:-$1}
+  local file=$CONVERSATION/$name
+  [ -f "$file" ] || die "no message $file"
+  local sender msgid
+  sender=$(sed -n 's/^From:.*<\([^>]*\)>.*/\1/p' "$file" | head -n 1)
+  msgid=$(sed -n 's/^Message-ID: *\(<[^>]*>\).*/\1/p' "$file" | head -n 1)
+  [ -n "$sender" ] && [ -n "$msgid" ] || die "$name: no From or Message-ID"
+  local lines_before=0 rc=0 served_before
+  [ -f "$WORK/deliver.log" ] && lines_before=$(wc -l <"$WORK/deliver.log")
+  served_before=$(served)
+  "$BIN" deliver --maildir "$WORK/Maildir" --config "$DELIVER_CONFIG" \
+    --sender "$sender" --recipient "$JANE" --now "$NOW" --log "$WORK/deliver.log" \
+    "$PWD/tests/e2e/conversation.sieve" <"$file" 2>"$WORK/deliver.stderr" || rc=$?
+  [ "$rc" = 0 ] || die "$name: deliver exited $rc: $(cat "$WORK/deliver.stderr")"
+  [ "$(wc -l <"$WORK/deliver.log")" = $((lines_before + 1)) ] || die "$name: not one log line"
+  local line
+  line=$(tail -n 1 "$WORK/deliver.log")
+  say "$name: $line"
+  case "$line" in
+    *" message-id=$msgid "* | "sieve-imip deliver: message-id=$msgid "*) ;;
+    *) die "$name: the log line is not this message's: $line" ;;
+  esac
+  case "$line" in *" status=delivered "*) ;; *) die "$name: not delivered: $line" ;; esac
+  case "$line" in *" note="*) die "$name: a note in the log line: $line" ;; esac
+  local got method trips
+  got=$(sed -n 's/.* processcalendar=\([a-z_]*\).*/\1/p' <<<"$line")
+  method=$(sed -n 's/.* imip=yes method=\([A-Z]*\).*/\1/p' <<<"$line")
+  trips=$(sed -n 's/.* calendar-round-trips=\([0-9]*\).*/\1/p' <<<"$line")
+  REASON=$(sed -n 's/.* processcalendar-reason="\([^"]*\)".*/\1/p' <<<"$line")
+  [ "$got" = "$want" ] || die "$name: processcalendar=$got, expected $want: $line"
+  [ -n "$trips" ] || die "$name: no calendar-round-trips in the log line: $line"
+  # What the server saw of this process: the run's requests, and the
+  # PROPFIND of opening when the calendars are not named.
+  local seen=$(($(served) - served_before))
+  [ "$seen" = $((trips + OPEN_TRIPS)) ] \
+    || die "$name: Radicale received $seen requests, the log line says $trips (+$OPEN_TRIPS to open the store)"
+  local folder="$WORK/Maildir/.Calendar.Unprocessed"
+  case "$want" in added | updated) folder="$WORK/Maildir" ;; esac
+  grep -l -F -x "Message-ID: $msgid"$'\r' "$folder"/new/* >/dev/null 2>&1 \
+    || grep -l -F -x "Message-ID: $msgid" "$folder"/new/* >/dev/null 2>&1 \
+    || die "$name: not in $folder"
+  DELIVERED=$((DELIVERED + 1))
+  local stored_messages
+  stored_messages=$(find "$WORK/Maildir" -path '*/new/*' -type f | wc -l)
+  [ "$stored_messages" = "$DELIVERED" ] \
+    || die "$name: the Maildir holds $stored_messages messages after $DELIVERED deliveries"
+  case "$method/$want" in
+    REQUEST/added | REQUEST/updated | REPLY/updated)
+      [ "$trips" -le "$MAX_TRIPS_CHANGED" ] \
+        || die "$name: a $method that changed the calendar cost $trips CalDAV requests (at most $MAX_TRIPS_CHANGED: one REPORT, one PUT)"
+      ;;
+  esac
+  TRIPS_TABLE+=("$(printf '%-38s %-8s %-10s %-6s %s' "$label" "$method" "$got" "$trips" "$seen")")
+}
+
+# Requests Radicale logged from sieve-imip so far (its log level is info:
+# one line per request, with the user agent).
+served() {
+  grep -c "received from 127.0.0.1 using 'sieve-imip/" "$WORK/radicale.log" || true
+}
+
+# expect_reason WHAT TEXT: the last delivery's reason names TEXT.
+expect_reason() {
+  grep -q -i -E "$2" <<<"$REASON" || die "$1: the reason does not say $2: $REASON"
+}
+
 run_deliver_conversation() {
-  :
+  build_binary
+  write_deliver_config
+  mkdir -p "$WORK/Maildir"
+  local planning=planning@example.com review=review@example.com before
+
+  # Jane as an ATTENDEE of alice@example.com's event.
+  deliver_message 01-request-seq0.eml added
+  expect_stored "$planning" "01" '^DTSTART:20261201T100000Z$'
+  expect_stored "$planning" "01" '^SEQUENCE:0$'
+
+  deliver_message 02-request-seq1-moved.eml updated
+  expect_stored "$planning" "02" '^DTSTART:20261201T140000Z$'
+  expect_stored "$planning" "02" '^SEQUENCE:1$'
+  refuse_stored "$planning" "02" '^DTSTART:20261201T100000Z$'
+
+  before=$(etag_of "$planning")
+  deliver_message 03-request-seq0-late.eml no_action
+  expect_reason "03" 'stale|older'
+  [ "$(etag_of "$planning")" = "$before" ] || die "03: the stale REQUEST changed the server copy"
+  expect_stored "$planning" "03" '^DTSTART:20261201T140000Z$'
+
+  # Jane as ORGANIZER of her own event, which her client stored first.
+  put_organizer_copy
+  deliver_message 04-reply-bob-accepted.eml updated
+  attendee_line "$review" bob@example.org | grep -q 'PARTSTAT=ACCEPTED' \
+    || die "04: bob is not ACCEPTED: $(attendee_line "$review" bob@example.org)"
+
+  before=$(etag_of "$review")
+  deliver_message 05-reply-eve-crasher.eml no_action
+  expect_reason "05" 'party-crash'
+  [ "$(etag_of "$review")" = "$before" ] || die "05: the party crasher's REPLY changed the server copy"
+  refuse_stored "$review" "05" 'eve@example.net'
+
+  deliver_message 06-reply-dave-delegated.eml updated
+  attendee_line "$review" dave@example.net | grep -q 'PARTSTAT=DELEGATED' \
+    || die "06: dave is not DELEGATED: $(attendee_line "$review" dave@example.net)"
+  attendee_line "$review" dave@example.net | grep -q 'DELEGATED-TO="mailto:carol@example.org"' \
+    || die "06: dave's line does not name carol: $(attendee_line "$review" dave@example.net)"
+
+  deliver_message 07-reply-carol-delegate-accepted.eml updated
+  attendee_line "$review" carol@example.org | grep -q 'PARTSTAT=ACCEPTED' \
+    || die "07: carol is not ACCEPTED: $(attendee_line "$review" carol@example.org)"
+  attendee_line "$review" carol@example.org | grep -q 'DELEGATED-FROM="mailto:dave@example.net"' \
+    || die "07: carol's line has no DELEGATED-FROM: $(attendee_line "$review" carol@example.org)"
+
+  before=$(etag_of "$review")
+  deliver_message 08-reply-bob-older-declined.eml no_action
+  expect_reason "08" 'older'
+  [ "$(etag_of "$review")" = "$before" ] || die "08: the older REPLY changed the server copy"
+  attendee_line "$review" bob@example.org | grep -q 'PARTSTAT=ACCEPTED' \
+    || die "08: bob is no longer ACCEPTED: $(attendee_line "$review" bob@example.org)"
+
+  # Back to alice's event: she cancels it.
+  deliver_message 09-cancel-seq2.eml updated
+  expect_stored "$planning" "09" '^STATUS:CANCELLED$'
+  expect_stored "$planning" "09" '^SEQUENCE:2$'
+
+  # Without `calendars`, opening the store lists the home first: the same
+  # stale REQUEST costs the server one PROPFIND more, which the log line
+  # (the scripts' run) does not count.
+  DELIVER_CONFIG=$WORK/deliver-listing.toml
+  OPEN_TRIPS=1
+  deliver_message 03-request-seq0-late.eml no_action "03 again, calendars not named"
+  expect_reason "03 again" 'stale|older'
+
+  # The calendar holds the store test's event and the two of the
+  # conversation, each once, under the hrefs the store chose.
+  read_calendar
+  local want
+  want=$(printf '%s\t%s\n' \
+    kept@example.com "/$CAL_USER/$CALENDAR/kept@example.com.ics" \
+    "$planning" "/$CAL_USER/$CALENDAR/$planning.ics" \
+    "$review" "/$CAL_USER/$CALENDAR/$review.ics" | sort)
+  [ "$(cat "$WORK/items.tsv")" = "$want" ] \
+    || die "the calendar holds other items than expected:
+$(cat "$WORK/items.tsv")"
+
+  say "CalDAV requests per delivery: 'logged' is the log line's calendar-round-trips (the scripts' run),"
+  say "'server' what Radicale received from the process (with calendars = [\"$CALENDAR\"] opening costs none)"
+  printf '%-38s %-8s %-10s %-6s %s\n' message method outcome logged server >&2
+  printf '%s\n' "${TRIPS_TABLE[@]}" >&2
 }
 
 started=$(date +%s)
