@@ -790,6 +790,7 @@ mod tests {
              UID:a@x
              SEQUENCE:1
              ORGANIZER:mailto:alice@example.com
+             ATTENDEE:mailto:bob@example.org
              END:VEVENT
              END:VCALENDAR",
         );

@@ -82,10 +82,21 @@ pub(super) fn check(
                 if !seen.insert(key) {
                     continue;
                 }
+                let known = uid.and_then(|uid| stored.copy(uid));
                 if let Some(detail) = claim.unconfirmed_in(component, &index) {
-                    findings.push(Reason::DelegationUnverified, format!("{detail} ({label})"));
+                    // A delegate's own REPLY carries only her ATTENDEE line
+                    // (RFC 5546 3.2.2.3): the other side is the delegator's
+                    // DELEGATED-TO, which the organizer's stored copy holds
+                    // once the delegator's reply was applied.
+                    let confirmed_by_copy = claim.claimed_by_delegate
+                        && known.is_some_and(|known| {
+                            known.confirms_delegation(claim.delegator, claim.delegate)
+                        });
+                    if !confirmed_by_copy {
+                        findings.push(Reason::DelegationUnverified, format!("{detail} ({label})"));
+                    }
                 }
-                let Some(known) = uid.and_then(|uid| stored.copy(uid)) else {
+                let Some(known) = known else {
                     continue;
                 };
                 if !known.lists(claim.delegator) {

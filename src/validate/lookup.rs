@@ -385,6 +385,19 @@ impl StoredCopy {
         self.attendees.contains(&address_key(address))
     }
 
+    /// Whether the copy shows `delegator` with a DELEGATED-TO naming
+    /// `delegate`: the delegation's other side, as the organizer recorded it.
+    pub(super) fn confirms_delegation(
+        &self,
+        delegator: &CalAddress,
+        delegate: &CalAddress,
+    ) -> bool {
+        self.delegations
+            .as_ref()
+            .and_then(|delegations| delegations.get(&address_key(delegator)))
+            .is_some_and(|stored| stored.delegated_to.contains(&address_key(delegate)))
+    }
+
     /// Whether the copy shows `delegator` and shows it not having delegated
     /// to `delegate`; `None` when it does not list the delegator, or keeps
     /// no delegation state, or shows the delegation.

@@ -504,19 +504,29 @@ fn delegate_whose_delegator_did_not_delegate() {
         ["party-crash", "delegation-unverified"]
     );
 
-    // The stored copy shows Bob delegating (to Dave, or at all): no crash;
-    // the reply alone still does not confirm the delegation.
+    // The stored copy shows Bob's DELEGATED-TO naming Dave: that is the
+    // delegation's other side (a delegate's REPLY carries only her own
+    // ATTENDEE line, RFC 5546 3.2.2.3), so the reply is confirmed.
     for stored in [
         StoredDelegations::with(&[("bob@example.org", "DELEGATED", &["dave@example.org"])]),
-        StoredDelegations::with(&[("bob@example.org", "DELEGATED", &[])]),
         StoredDelegations::with(&[("bob@example.org", "NEEDS-ACTION", &["dave@example.org"])]),
     ] {
         let config = Config::builder().lookup(stored).build();
-        assert_eq!(
-            reasons(&Run::new(&config).on(&from_dave)),
-            ["delegation-unverified"]
-        );
+        assert!(reasons(&Run::new(&config).on(&from_dave)).is_empty());
     }
+    // Bob delegated, but to nobody the copy names: no crash, and nothing
+    // confirms that Dave is the delegate.
+    let config = Config::builder()
+        .lookup(StoredDelegations::with(&[(
+            "bob@example.org",
+            "DELEGATED",
+            &[],
+        )]))
+        .build();
+    assert_eq!(
+        reasons(&Run::new(&config).on(&from_dave)),
+        ["delegation-unverified"]
+    );
     // Bob's own reply announcing the delegation: the stored copy cannot
     // show it yet.
     let from_bob = message(

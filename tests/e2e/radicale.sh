@@ -312,6 +312,7 @@ deliver_message() {
   [ "$(wc -l <"$WORK/deliver.log")" = $((lines_before + 1)) ] || die "$name: not one log line"
   local line
   line=$(tail -n 1 "$WORK/deliver.log")
+  LAST_LINE=$line
   say "$name: $line"
   case "$line" in
     *" message-id=$msgid "* | "sieve-imip deliver: message-id=$msgid "*) ;;
@@ -402,6 +403,8 @@ run_deliver_conversation() {
     || die "06: dave's line does not name carol: $(attendee_line "$review" dave@example.net)"
 
   deliver_message 07-reply-carol-delegate-accepted.eml updated
+  # The stored copy holds dave's DELEGATED-TO: the delegation is confirmed.
+  case "$LAST_LINE" in *" risk=0 reasons=- "*) ;; *) die "07: the delegate's reply has findings: $LAST_LINE" ;; esac
   attendee_line "$review" carol@example.org | grep -q 'PARTSTAT=ACCEPTED' \
     || die "07: carol is not ACCEPTED: $(attendee_line "$review" carol@example.org)"
   attendee_line "$review" carol@example.org | grep -q 'DELEGATED-FROM="mailto:dave@example.net"' \
