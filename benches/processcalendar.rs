@@ -101,6 +101,13 @@ fn fresh(local: bool, script: &str, stored_first: Option<(&[u8], &str)>) -> Fixt
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
+    if local {
+        // What the set-up wrote (folders, lock files, a first delivery's
+        // event) must reach the disk now: left in the file system's
+        // journal, it would be flushed by the first fsync of the timed
+        // delivery and counted there.
+        let _ = std::process::Command::new("sync").status();
+    }
     Fixture {
         engine,
         script,
