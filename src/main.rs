@@ -27,7 +27,7 @@ use sieve_imip::deliver::{CalendarStep, Delivery, Maildir, Sendmail, Status, EX_
 use sieve_imip::filter::{filter, FilterOptions, Format, Input, Summary, UnknownFormat};
 use sieve_imip::report::Report;
 use sieve_imip::store::{CalDavStore, DryRunStore, VdirStore};
-use sieve_imip::{Analysis, CalDavPassword, CalendarStore, Config};
+use sieve_imip::{Analysis, CalDavPassword, CalDavSettings, CalendarStore, Config};
 use sieve_imip::{CalendarLookup, DirectoryLookup};
 use sieve_imip::{CompiledScript, Engine, Envelope, Outcome};
 
@@ -212,23 +212,9 @@ impl ValidationArgs {
     fn config(&self) -> Result<Config, ExitCode> {
         let mut config = self.base_config()?;
         if let Some(dir) = &self.calendar {
-            let lookup = DirectoryLookup::open(dir, &config.calendar_limits).map_err(|error| {
-                eprintln!(
-                    "{}: error: cannot read the calendar folder: {error}",
-                    dir.display()
-                );
-                ExitCode::from(2)
-            })?;
-            for skipped in lookup.skipped() {
-                eprintln!("{}: warning: skipped (too large)", skipped.display());
-            }
-            config.lookup = Some(Arc::new(lookup));
+            config.lookup = Some(Arc::new(read_calendar_folder(dir, &config)?));
         } else if let Some(settings) = &config.caldav {
-            let store = CalDavStore::open(settings, &config.calendar_limits).map_err(|error| {
-                eprintln!("{}: error: {error}", settings.url);
-                ExitCode::from(2)
-            })?;
-            let lookup: Arc<dyn CalendarLookup> = Arc::new(store);
+            let lookup: Arc<dyn CalendarLookup> = Arc::new(open_caldav(settings, &config)?);
             config.lookup = Some(lookup);
         }
         Ok(config)
@@ -243,16 +229,7 @@ impl ValidationArgs {
         let mut config = self.base_config()?;
         let store: Arc<dyn CalendarStore> = if let Some(dir) = &self.calendar {
             // A missing folder is an error here, not one to create.
-            let lookup = DirectoryLookup::open(dir, &config.calendar_limits).map_err(|error| {
-                eprintln!(
-                    "{}: error: cannot read the calendar folder: {error}",
-                    dir.display()
-                );
-                ExitCode::from(2)
-            })?;
-            for skipped in lookup.skipped() {
-                eprintln!("{}: warning: skipped (too large)", skipped.display());
-            }
+            read_calendar_folder(dir, &config)?;
             let vdir = VdirStore::open(dir, &config.calendar_limits).map_err(|error| {
                 eprintln!(
                     "{}: error: cannot use the calendar folder: {error}",
@@ -262,11 +239,7 @@ impl ValidationArgs {
             })?;
             Arc::new(vdir)
         } else if let Some(settings) = &config.caldav {
-            let caldav = CalDavStore::open(settings, &config.calendar_limits).map_err(|error| {
-                eprintln!("{}: error: {error}", settings.url);
-                ExitCode::from(2)
-            })?;
-            Arc::new(caldav)
+            Arc::new(open_caldav(settings, &config)?)
         } else {
             return Ok(config);
         };
@@ -319,6 +292,30 @@ impl ValidationArgs {
         }
         Ok(config)
     }
+}
+
+/// `--calendar DIR` read as `test` and `analyze` read it: every stored
+/// event, with a warning for each file too large to read.
+fn read_calendar_folder(dir: &Path, config: &Config) -> Result<DirectoryLookup, ExitCode> {
+    let lookup = DirectoryLookup::open(dir, &config.calendar_limits).map_err(|error| {
+        eprintln!(
+            "{}: error: cannot read the calendar folder: {error}",
+            dir.display()
+        );
+        ExitCode::from(2)
+    })?;
+    for skipped in lookup.skipped() {
+        eprintln!("{}: warning: skipped (too large)", skipped.display());
+    }
+    Ok(lookup)
+}
+
+/// The `[caldav]` server, for `test` and `analyze` (an error ends them).
+fn open_caldav(settings: &CalDavSettings, config: &Config) -> Result<CalDavStore, ExitCode> {
+    CalDavStore::open(settings, &config.calendar_limits).map_err(|error| {
+        eprintln!("{}: error: {error}", settings.url);
+        ExitCode::from(2)
+    })
 }
 
 /// What `deliver` runs with: the configuration with the user's calendar

@@ -392,6 +392,32 @@ fn quarantine(scratch: &Scratch) -> PathBuf {
     )
 }
 
+/// `deliver` into the scratch's `Maildir` with `--calendar calendars`,
+/// logging to the scratch's `deliver.log`.
+fn deliver_to_calendar(
+    scratch: &Scratch,
+    calendars: &Path,
+    script: &Path,
+    extra: &[&str],
+    message: &[u8],
+) -> Output {
+    let maildir = scratch.path("Maildir");
+    let log = scratch.path("deliver.log");
+    deliver(
+        &[
+            Path::new("--maildir"),
+            &maildir,
+            Path::new("--calendar"),
+            calendars,
+            Path::new("--log"),
+            &log,
+            script,
+        ],
+        extra,
+        message,
+    )
+}
+
 fn deliver_log(scratch: &Scratch) -> String {
     fs::read_to_string(scratch.path("deliver.log")).unwrap_or_default()
 }
@@ -408,17 +434,10 @@ fn a_vdir_root_is_the_calendar_store() {
         calendars.join("work/q1-planning.ics"),
     )
     .expect("stored event copied");
-    let log = scratch.path("deliver.log");
-    let output = deliver(
-        &[
-            Path::new("--maildir"),
-            &maildir,
-            Path::new("--calendar"),
-            &calendars,
-            Path::new("--log"),
-            &log,
-            &quarantine(&scratch),
-        ],
+    let output = deliver_to_calendar(
+        &scratch,
+        &calendars,
+        &quarantine(&scratch),
         &["--now", "2026-11-20T12:00:00Z", "--create-folders"],
         &crasher_reply(),
     );
@@ -631,19 +650,12 @@ fn processcalendar_writes_the_vdir_store_and_the_log_says_what_it_did() {
     let maildir = scratch.path("Maildir");
     let calendars = scratch.path("calendars");
     fs::create_dir_all(calendars.join("personal")).expect("calendar folder");
-    let log = scratch.path("deliver.log");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts-examples/auto-process.sieve");
     let run = |message: &[u8]| {
-        let output = deliver(
-            &[
-                Path::new("--maildir"),
-                &maildir,
-                Path::new("--calendar"),
-                &calendars,
-                Path::new("--log"),
-                &log,
-                &script,
-            ],
+        let output = deliver_to_calendar(
+            &scratch,
+            &calendars,
+            &script,
             &[
                 "--now",
                 "2026-11-20T12:00:00Z",

@@ -158,6 +158,20 @@ fn reserved_prefix() -> String {
 // ---------------------------------------------------------------------------
 // The text: every spelling of the stem is refused
 
+#[track_caller]
+fn assert_all_refused_by_name(engine: &Engine, scripts: &[String]) {
+    for script in scripts {
+        let error = engine
+            .compile(script)
+            .expect_err(&format!("must be refused:\n{script}"));
+        assert!(
+            matches!(error.kind, ScriptErrorKind::ReservedName),
+            "{:?}\n{script}",
+            error.kind
+        );
+    }
+}
+
 #[test]
 fn every_spelling_of_a_reserved_name_is_refused() {
     let prefix = reserved_prefix();
@@ -182,16 +196,7 @@ fn every_spelling_of_a_reserved_name_is_refused() {
         format!("# {method}\nkeep;\n"),
         format!("require \"fileinto\";\nfileinto text:\n{method}\n.\n;\n"),
     ];
-    for script in &scripts {
-        let error = engine
-            .compile(script)
-            .expect_err(&format!("must be refused:\n{script}"));
-        assert!(
-            matches!(error.kind, ScriptErrorKind::ReservedName),
-            "{:?}\n{script}",
-            error.kind
-        );
-    }
+    assert_all_refused_by_name(&engine, &scripts);
 }
 
 // ---------------------------------------------------------------------------
@@ -356,16 +361,7 @@ fn no_spelling_of_the_call_compiles() {
         format!("require \"variables\";\nset \"o\" \"${{env.{prefix}.outcome}}\";\n"),
         format!("require \"environment\";\nif environment \"{prefix}.reason\" \"\" {{ }}\n"),
     ];
-    for script in &scripts {
-        let error = engine
-            .compile(script)
-            .expect_err(&format!("must be refused:\n{script}"));
-        assert!(
-            matches!(error.kind, ScriptErrorKind::ReservedName),
-            "{:?}\n{script}",
-            error.kind
-        );
-    }
+    assert_all_refused_by_name(&engine, &scripts);
 }
 
 #[test]

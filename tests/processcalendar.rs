@@ -1640,45 +1640,28 @@ fn objects_the_action_cannot_use_are_refused_with_a_reason() {
         act_on_unverified_sender: true,
         ..ProcessingPolicy::default()
     });
-    let no_organizer = event(
+    let invitation_text = event(
         "REQUEST",
         0,
         "20261120T080000Z",
         "20261201T100000Z",
         ATTENDEES,
-    )
-    .replace("ORGANIZER;CN=Alice:mailto:alice@example.com", "");
-    expect(
-        &setup.process(&mail(ALICE, BOB, "REQUEST", &no_organizer)),
-        ProcessOutcome::Error,
-        "has no ORGANIZER",
     );
-    let no_uid = event(
-        "REQUEST",
-        0,
-        "20261120T080000Z",
-        "20261201T100000Z",
-        ATTENDEES,
-    )
-    .replace("UID:meeting-1@example.com", "");
-    expect(
-        &setup.process(&mail(ALICE, BOB, "REQUEST", &no_uid)),
-        ProcessOutcome::Error,
-        "has no UID",
-    );
-    let unclosed = event(
-        "REQUEST",
-        0,
-        "20261120T080000Z",
-        "20261201T100000Z",
-        ATTENDEES,
-    )
-    .replace("END:VEVENT", "");
-    expect(
-        &setup.process(&mail(ALICE, BOB, "REQUEST", &unclosed)),
-        ProcessOutcome::Error,
-        "cannot be read",
-    );
+    for (missing, why) in [
+        (
+            "ORGANIZER;CN=Alice:mailto:alice@example.com",
+            "has no ORGANIZER",
+        ),
+        ("UID:meeting-1@example.com", "has no UID"),
+        ("END:VEVENT", "cannot be read"),
+    ] {
+        let broken = invitation_text.replace(missing, "");
+        expect(
+            &setup.process(&mail(ALICE, BOB, "REQUEST", &broken)),
+            ProcessOutcome::Error,
+            why,
+        );
+    }
     let free_busy =
         "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//x//EN\nMETHOD:REQUEST\nBEGIN:VFREEBUSY\n\
         UID:fb-1@example.com\nDTSTAMP:20261120T080000Z\nORGANIZER:mailto:alice@example.com\n\

@@ -156,6 +156,16 @@ fn organizer_checks(
 
 /// The user must be invited: one of their addresses an ATTENDEE (not the
 /// ORGANIZER, whose own copy this is not).
+/// What an attendee's copy is checked for before an ADD or a CANCEL
+/// changes it: the organizer's checks, then that the user is invited.
+fn attendee_checks(
+    context: &Context<'_>,
+    incoming: &Incoming<'_>,
+    stored: Option<&Component>,
+) -> Option<Plan> {
+    organizer_checks(context, incoming, stored).or_else(|| invitation_checks(context, incoming))
+}
+
 fn invitation_checks(context: &Context<'_>, incoming: &Incoming<'_>) -> Option<Plan> {
     let organizes = incoming
         .components
@@ -282,10 +292,7 @@ fn request(
 /// ADD (RFC 5546 section 3.2.4): new instances of a stored recurring
 /// event, each an RDATE of the master and an instance of its own.
 fn add(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Component>) -> Plan {
-    if let Some(refused) = organizer_checks(context, incoming, stored) {
-        return refused;
-    }
-    if let Some(refused) = invitation_checks(context, incoming) {
+    if let Some(refused) = attendee_checks(context, incoming, stored) {
         return refused;
     }
     let Some(stored) = stored else {
@@ -365,14 +372,11 @@ fn add(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Component
 /// removed with `:deletecancelled`), or some of its instances (a cancelled
 /// instance, or an EXDATE of the master).
 fn cancel(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Component>) -> Plan {
-    if let Some(refused) = organizer_checks(context, incoming, stored) {
-        return refused;
-    }
     // RFC 9671 section 4.1: a CANCEL, like a REQUEST or an ADD, is acted on
     // only when one of the user's addresses is an ATTENDEE of it (the
     // organizer lists the attendee the cancellation is for, RFC 5546
     // 3.2.5); a forwarded one is not.
-    if let Some(refused) = invitation_checks(context, incoming) {
+    if let Some(refused) = attendee_checks(context, incoming, stored) {
         return refused;
     }
     let Some(stored) = stored else {
