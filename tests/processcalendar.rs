@@ -637,11 +637,10 @@ fn a_new_master_replaces_the_instances_it_no_longer_mentions() {
 
 // --- CANCEL, ADD, PUBLISH and the methods that store nothing ---------------
 
-#[test]
-fn a_cancellation_marks_the_event_or_deletes_it() {
-    let setup = setup();
-    setup.process(&invitation(0, "20261120T080000Z", "20261201T100000Z"));
-    let cancel = mail(
+/// Alice cancels the whole event (SEQUENCE 1), sent to bob, listing
+/// `attendees`.
+fn cancellation(attendees: &str) -> Vec<u8> {
+    mail(
         ALICE,
         BOB,
         "CANCEL",
@@ -650,9 +649,16 @@ fn a_cancellation_marks_the_event_or_deletes_it() {
             1,
             "20261120T090000Z",
             "20261201T100000Z",
-            &format!("STATUS:CANCELLED\n{ATTENDEES}"),
+            &format!("STATUS:CANCELLED\n{attendees}"),
         ),
-    );
+    )
+}
+
+#[test]
+fn a_cancellation_marks_the_event_or_deletes_it() {
+    let setup = setup();
+    setup.process(&invitation(0, "20261120T080000Z", "20261201T100000Z"));
+    let cancel = cancellation(ATTENDEES);
     expect(&setup.process(&cancel), ProcessOutcome::Updated, "");
     let stored = setup.stored();
     assert!(
@@ -678,18 +684,7 @@ processcalendar :deletecancelled :outcome "o";"#;
 fn a_cancellation_that_does_not_list_the_user_is_not_applied() {
     let setup = setup();
     setup.process(&invitation(0, "20261120T080000Z", "20261201T100000Z"));
-    let others_only = mail(
-        ALICE,
-        BOB,
-        "CANCEL",
-        &event(
-            "CANCEL",
-            1,
-            "20261120T090000Z",
-            "20261201T100000Z",
-            "STATUS:CANCELLED\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:dave@example.net",
-        ),
-    );
+    let others_only = cancellation("ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:dave@example.net");
     let result = setup.process(&others_only);
     expect(&result, ProcessOutcome::NoAction, "not-invited");
     assert!(!setup.stored().contains("STATUS:CANCELLED"));
