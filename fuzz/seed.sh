@@ -12,7 +12,7 @@ root="$(dirname "$fuzz")"
 shared="$(dirname "$root")/shared"
 corpus="$fuzz/corpus"
 
-targets=(script engine mailbox calendar processcalendar msg_id authentication_results dkim_signature)
+targets=(script engine mailbox calendar processcalendar calendar_flow msg_id authentication_results dkim_signature)
 for target in "${targets[@]}"; do
   mkdir -p "$corpus/$target"
   if [ -d "$fuzz/regressions/$target" ]; then
@@ -43,6 +43,13 @@ copy_found calendar "$root/tests/fixtures" fixture -name '*.ics'
 copy_found calendar "$root/tests/fixtures" fixture-message "${messages[@]}"
 
 copy_found processcalendar "$root/tests/fixtures" fixture -name '*.ics'
+
+# The action on a store: the messages the engine target gets, the
+# conversations of the end-to-end tests first.
+copy_found calendar_flow "$root/tests/e2e/conversation" conversation "${messages[@]}"
+copy_found calendar_flow "$root/tests/fixtures" fixture "${messages[@]}"
+copy_found calendar_flow "$root/samples" sample "${messages[@]}"
+copy_found calendar_flow "$shared/corpus" shared "${messages[@]}"
 
 # The mailbox target reads mbox files: any that are there (the samples,
 # fixtures and ../shared hold none today), then mboxes built from the

@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chrono::DateTime;
 
@@ -25,7 +25,8 @@ use crate::filter::{read_mbox_from, Item, Source};
 use crate::headers::authentication_results::parse_authentication_results;
 use crate::headers::dkim_signature::parse_dkim_signature;
 use crate::headers::msg_id::parse_msg_id_bytes;
-use crate::validate::Config;
+use crate::store::DryRunStore;
+use crate::validate::{Config, StoreError};
 
 /// The clock every target runs at (2026-11-20T12:00:00Z, that of the
 /// fixtures), so that a finding replays the same on another day.
@@ -243,6 +244,122 @@ pub fn processcalendar(data: &[u8]) {
     crate::process::exercise(&String::from_utf8_lossy(data));
 }
 
+/// The script `calendar_flow` runs: the action with every argument a
+/// script can give it, then tests on what it left.
+const PROCESS_SCRIPT: &str = r#"
+require ["imip", "processcalendar", "variables", "imap4flags", "fileinto"];
+processcalendar :addresses ["bob@example.org"]
+                :allowpublic :outcome "outcome" :reason "reason";
+addflag "${outcome}";
+if not string "${reason}" "" { fileinto "Calendar/${outcome}"; }
+"#;
+
+/// A store with one empty calendar, `personal`, under a dry run: what the
+/// action writes stays in memory, for the run of one input.
+struct EmptyCalendar;
+
+impl crate::validate::CalendarLookup for EmptyCalendar {
+    fn attendees(&self, _uid: &str) -> Option<Vec<crate::calendar::CalAddress>> {
+        None
+    }
+
+    fn stored_attendees(&self, _uid: &str) -> Option<Vec<crate::validate::StoredAttendee>> {
+        None
+    }
+}
+
+impl crate::validate::CalendarStore for EmptyCalendar {
+    fn find(&self, _uid: &str) -> Result<Option<crate::validate::StoredItem>, StoreError> {
+        Ok(None)
+    }
+
+    fn has_calendar(&self, calendar: &str) -> Result<bool, StoreError> {
+        Ok(calendar == "personal")
+    }
+
+    fn default_calendar(&self) -> Result<String, StoreError> {
+        Ok("personal".to_owned())
+    }
+
+    // The dry run above it never hands a write down.
+    fn create(
+        &self,
+        _calendar: &str,
+        _uid: &str,
+        _text: &str,
+    ) -> Result<crate::validate::StoredItem, StoreError> {
+        Err(StoreError::Conflict)
+    }
+
+    fn update(
+        &self,
+        _item: &crate::validate::StoredItem,
+        _text: &str,
+    ) -> Result<crate::validate::StoredItem, StoreError> {
+        Err(StoreError::Conflict)
+    }
+
+    fn delete(&self, _item: &crate::validate::StoredItem) -> Result<(), StoreError> {
+        Err(StoreError::Conflict)
+    }
+}
+
+/// The bytes as a raw message delivered three times, on one store, to a
+/// script with `processcalendar` (the gate opened, so that every method
+/// reaches the store): for bob (an invitation is added), for bob again (the
+/// same message is now an update or a repeat), and for alice (a REPLY to
+/// the event she organizes). The store is a dry run over an empty
+/// calendar, fresh for each input. The action's outcome must be in the
+/// outcome, and a contained panic of the processing is raised again.
+pub fn calendar_flow(data: &[u8]) {
+    let _ = calendar_flow_outcomes(data);
+}
+
+/// [`calendar_flow`], giving the outcome of each action run, in order.
+fn calendar_flow_outcomes(data: &[u8]) -> Vec<&'static str> {
+    let mut outcomes = Vec::new();
+    let store: Arc<dyn crate::validate::CalendarStore> = Arc::new(DryRunStore::new(
+        Arc::new(EmptyCalendar),
+        &CalendarLimits::default(),
+    ));
+    let mut config = fuzz_config();
+    config.processing.act_on_suspicious = true;
+    config.processing.act_on_unverified_sender = true;
+    config.lookup = Some(store.clone());
+    config.store = Some(store);
+    let engine = Engine::new().with_config(config);
+    let Ok(script) = engine.compile(PROCESS_SCRIPT) else {
+        // A fixed script of ours: not compiling is a defect, shown as one.
+        panic!("the processcalendar fuzz script does not compile");
+    };
+    for recipient in ["bob@example.org", "bob@example.org", "alice@example.com"] {
+        let envelope = Envelope {
+            to: Some(recipient.into()),
+            ..Envelope::default()
+        };
+        let Ok(outcome) = engine.run(&script, data, &envelope) else {
+            return outcomes;
+        };
+        if let Some(failure @ Failure::AnalysisFailed { .. }) = &outcome.failure {
+            panic!(
+                "the analysis panicked inside the engine: {}",
+                failure.kind()
+            );
+        }
+        for done in &outcome.calendar {
+            outcomes.push(done.outcome.as_str());
+            if done
+                .reason
+                .as_deref()
+                .is_some_and(|reason| reason.contains("a defect, contained"))
+            {
+                panic!("processcalendar panicked inside the engine");
+            }
+        }
+    }
+    outcomes
+}
+
 /// The bytes as a `Message-ID`-style header field value.
 pub fn msg_id(data: &[u8]) {
     let _ = parse_msg_id_bytes(data);
@@ -271,12 +388,13 @@ mod tests {
     type Target = fn(&[u8]);
 
     /// Every target, by the name of its folder under `fuzz/regressions/`.
-    const TARGETS: [(&str, Target); 8] = [
+    const TARGETS: [(&str, Target); 9] = [
         ("script", script),
         ("engine", engine),
         ("mailbox", mailbox),
         ("calendar", calendar),
         ("processcalendar", processcalendar),
+        ("calendar_flow", calendar_flow),
         ("msg_id", msg_id),
         ("authentication_results", authentication_results),
         ("dkim_signature", dkim_signature),
@@ -306,6 +424,22 @@ mod tests {
             }
         }
         assert!(replayed > 0, "no inputs under {}", root.display());
+    }
+
+    #[test]
+    fn calendar_flow_reaches_the_store() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let read = |name: &str| fs::read(root.join(name)).unwrap_or_default();
+        // Added for bob, then already stored; alice does not organize it.
+        assert_eq!(
+            calendar_flow_outcomes(&read("invitation-outlook.eml")),
+            ["added", "no_action", "no_action"]
+        );
+        // A REPLY: not bob's to apply, and nothing stored for alice.
+        assert_eq!(
+            calendar_flow_outcomes(&read("reply-thunderbird.eml")),
+            ["no_action", "no_action", "no_action"]
+        );
     }
 
     #[test]
