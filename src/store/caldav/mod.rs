@@ -26,11 +26,15 @@
 
 mod xml;
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use percent_encoding::{
+    percent_decode_str, percent_encode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC,
+};
 use ureq::http::{Method, Request, Uri};
 
 use super::{holds_uid, item_file_name, lookup_of, unavailable, FailureLog};
@@ -667,79 +671,73 @@ fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> 
 /// decoded (Radicale writes `@` as `%40`), so that one resource has one
 /// spelling; other escapes are kept (upper-cased).
 fn normalize_path(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut normal = String::with_capacity(path.len());
-    let mut at = 0;
-    while let Some(&byte) = bytes.get(at) {
-        let escaped = (byte == b'%')
-            .then(|| bytes.get(at.saturating_add(1)..at.saturating_add(3)))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(value)
-                if value.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&value) =>
-            {
-                normal.push(char::from(value));
-                at = at.saturating_add(3);
-            }
-            Some(value) => {
-                normal.push_str(&format!("%{value:02X}"));
-                at = at.saturating_add(3);
-            }
-            None => {
-                // Not ASCII-only text would have failed the URL check of
-                // the request; keep it whole, char by char.
-                let rest = path.get(at..).unwrap_or("");
-                let Some(character) = rest.chars().next() else {
-                    break;
-                };
-                normal.push(character);
-                at = at.saturating_add(character.len_utf8());
-            }
-        }
+    path.split('/')
+        .map(normalize_segment)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Characters a path segment holds as they are (RFC 3986 `pchar` without
+/// its escapes): unreserved, sub-delims, ':' and '@'.
+const PCHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
+/// Characters a calendar name keeps in its segment: the unreserved ones.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// [`PCHAR`] and the escapes' `%`: what a segment written as it should be
+/// holds.
+const PCHAR_OR_ESCAPE: &AsciiSet = &PCHAR.remove(b'%');
+
+/// One segment in the form [`normalize_path`] compares: escapes of
+/// characters a segment may hold decoded, other escapes upper-cased. A
+/// segment that holds a character no segment may (a space, non-ASCII:
+/// the request's URL check refuses it) or a `%` that starts no escape is
+/// kept as written.
+fn normalize_segment(segment: &str) -> String {
+    let well_formed = Cow::from(utf8_percent_encode(segment, PCHAR_OR_ESCAPE)) == segment
+        && segment.match_indices('%').all(|(at, _)| {
+            segment
+                .get(at.saturating_add(1)..at.saturating_add(3))
+                .is_some_and(|hex| hex.bytes().all(|byte| byte.is_ascii_hexdigit()))
+        });
+    if !well_formed {
+        return segment.to_owned();
     }
-    normal
+    let bytes: Vec<u8> = percent_decode_str(segment).collect();
+    percent_encode(&bytes, PCHAR).to_string()
 }
 
 /// A calendar name as one URL path segment: unreserved characters as they
 /// are, everything else percent-encoded.
 fn encode_segment(name: &str) -> String {
-    let mut encoded = String::with_capacity(name.len());
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    utf8_percent_encode(name, UNRESERVED).to_string()
 }
 
 /// A URL path segment with its percent-escapes decoded (a malformed escape
 /// is kept as written).
 fn decode_segment(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while let Some(&byte) = bytes.get(at) {
-        let escaped = (byte == b'%')
-            .then(|| bytes.get(at.saturating_add(1)..at.saturating_add(3)))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(value) => {
-                decoded.push(value);
-                at = at.saturating_add(3);
-            }
-            None => {
-                decoded.push(byte);
-                at = at.saturating_add(1);
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
+    percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]
