@@ -74,6 +74,21 @@ fn all_items_script() -> &'static CompiledScript {
     })
 }
 
+/// For the targets that run the engine: libFuzzer's panic hook aborts on
+/// every panic, also on one the engine contains (a dependency's defect,
+/// reported as `engine-failed` or a refused script), which would stop the
+/// run on a handled input. This hook only prints; a panic that escapes the
+/// entry point still aborts, since the harness aborts on an unwinding
+/// input. Installed once, on the first call.
+pub fn print_contained_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            eprintln!("panic (contained unless the run aborts): {info}");
+        }));
+    });
+}
+
 /// The bytes as Sieve script text (invalid UTF-8 replaced), compiled
 /// through the `imip` front-end and sieve-rs.
 pub fn script(data: &[u8]) {
