@@ -18,6 +18,9 @@ mod ical;
 mod itip;
 mod methods;
 
+use std::hash::BuildHasher;
+use std::time::Duration;
+
 use serde::Serialize;
 
 use crate::analysis::Analysis;
@@ -235,7 +238,10 @@ fn carry_out(
 ) -> (ProcessOutcome, Option<String>) {
     let failed = |error: StoreError| (ProcessOutcome::Error, Some(error.to_string()));
     let attempts = request.config.processing.conflict_retries.saturating_add(1);
-    for _ in 0..attempts {
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            std::thread::sleep(backoff(attempt));
+        }
         let stored = match store.find(incoming.uid) {
             Ok(stored) => stored,
             Err(error) => return failed(error),
@@ -288,6 +294,34 @@ fn carry_out(
             quote_untrusted(incoming.uid, Quote::Value)
         )),
     )
+}
+
+/// The longest wait before one retry.
+const MAX_BACKOFF: Duration = Duration::from_millis(200);
+
+/// How long to wait before the `retry`-th retry of a write that lost a
+/// race: a random time up to 5 ms, doubling with each retry up to
+/// [`MAX_BACKOFF`]. Writers that met on one item then come back at
+/// different times instead of meeting again (eight deliveries answering
+/// one event at once on a CalDAV server lost up to six rounds in a row
+/// without it). Random from the standard library's randomly keyed hasher:
+/// nothing here needs more than spread.
+fn backoff(retry: u32) -> Duration {
+    let ceiling = Duration::from_millis(5)
+        .saturating_mul(
+            1u32.checked_shl(retry.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        )
+        .min(MAX_BACKOFF);
+    let random = std::collections::hash_map::RandomState::new().hash_one((
+        retry,
+        std::time::Instant::now(),
+        std::thread::current().id(),
+    ));
+    let micros = u64::try_from(ceiling.as_micros())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    Duration::from_micros(random.checked_rem(micros).unwrap_or(0))
 }
 
 /// The calendar new events go to: `:calendarid` when it names one of the

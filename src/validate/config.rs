@@ -228,7 +228,8 @@ pub struct ProcessingPolicy {
     pub act_on_unverified_sender: bool,
     /// How many times a write that lost a race with another delivery
     /// (the store reports a conflict) is retried, each time on the item
-    /// read again. Default 5; after that the outcome is `error`.
+    /// read again after a short random wait. Default 10; after that the
+    /// outcome is `error`.
     pub conflict_retries: u32,
 }
 
@@ -237,7 +238,7 @@ impl Default for ProcessingPolicy {
         ProcessingPolicy {
             act_on_suspicious: false,
             act_on_unverified_sender: false,
-            conflict_retries: 5,
+            conflict_retries: 10,
         }
     }
 }
@@ -358,7 +359,7 @@ impl Config {
     /// [processcalendar]                 # what the action may act on
     /// act_on_suspicious = false
     /// act_on_unverified_sender = false
-    /// conflict_retries = 5
+    /// conflict_retries = 10
     /// ```
     ///
     /// The calendar lookup is not read from the file: it is code the

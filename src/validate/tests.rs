@@ -2327,7 +2327,7 @@ fn toml_processcalendar_policy() {
     );
     let default = Config::default().processing;
     assert!(!default.act_on_suspicious && !default.act_on_unverified_sender);
-    assert_eq!(default.conflict_retries, 5);
+    assert_eq!(default.conflict_retries, 10);
 
     let error = Config::from_toml("[processcalendar]\nconflict_retries = 1000\n").err();
     assert!(

@@ -69,8 +69,10 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Starts Radicale on $PORT (a free port the first time; the same port on a
+# restart, so the configured URL stays right), its log appended to.
 start_radicale() {
-  PORT=$(free_port)
+  PORT=${PORT:-$(free_port)}
   mkdir -p "$WORK/storage"
   printf '%s:%s\n' "$CAL_USER" "$CAL_PASSWORD" >"$WORK/htpasswd"
   printf '%s\n' "$CAL_PASSWORD" >"$WORK/password"
@@ -93,7 +95,7 @@ filesystem_folder = $WORK/storage
 [logging]
 level = info
 EOF
-  python3 -m radicale --config "$WORK/radicale.conf" >"$WORK/radicale.log" 2>&1 &
+  python3 -m radicale --config "$WORK/radicale.conf" >>"$WORK/radicale.log" 2>&1 &
   RADICALE_PID=$!
   HOME_URL="http://127.0.0.1:$PORT/$CAL_USER/"
   for _ in $(seq 1 100); do
@@ -448,6 +450,154 @@ $(cat "$WORK/items.tsv")"
   printf '%s\n' "${TRIPS_TABLE[@]}" >&2
 }
 
+# --- eight answers at once, and the server going away -----------------------
+
+# A REPLY from GUEST (accepting jane's stand-up), as an attendee's client
+# sends it, written to $WORK/replies/GUEST.eml with CRLF line ends.
+write_guest_reply() {
+  local guest=$1
+  mkdir -p "$WORK/replies"
+  sed 's/$/\r/' >"$WORK/replies/$guest.eml" <<EOF
+From: <$guest>
+To: Jane Doe <jane@example.com>
+Subject: Accepted: Stand-up
+Date: Fri, 20 Nov 2026 10:00:00 +0000
+Message-ID: <standup-reply-$guest>
+MIME-Version: 1.0
+Content-Type: text/calendar; charset=utf-8; method=REPLY
+
+BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Example Org//Webmail Calendar 2.1//EN
+METHOD:REPLY
+BEGIN:VEVENT
+UID:standup@example.com
+SEQUENCE:0
+DTSTAMP:20261120T100000Z
+DTSTART:20261207T090000Z
+DTEND:20261207T091500Z
+SUMMARY:Stand-up
+ORGANIZER;CN=Jane Doe:mailto:jane@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:$guest
+END:VEVENT
+END:VCALENDAR
+EOF
+}
+
+# Jane's stand-up with eight guests, stored by her client; their eight
+# REPLYs are delivered by eight `deliver` processes at once. Each reads
+# the event, sets its guest's PARTSTAT and writes with If-Match; a process
+# that lost the race gets 412 and retries on a fresh copy. All eight
+# answers must be on the server.
+run_concurrent_replies() {
+  local guests=() n
+  {
+    printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Jane Doe//Desktop Calendar 7.3//EN\r\n'
+    printf 'BEGIN:VEVENT\r\nUID:standup@example.com\r\nSEQUENCE:0\r\nDTSTAMP:20261119T150000Z\r\n'
+    printf 'DTSTART:20261207T090000Z\r\nDTEND:20261207T091500Z\r\nSUMMARY:Stand-up\r\n'
+    printf 'ORGANIZER;CN=Jane Doe:mailto:jane@example.com\r\n'
+    for n in 0 1 2 3 4 5 6 7; do
+      printf 'ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:guest%s@example.org\r\n' "$n"
+    done
+    printf 'END:VEVENT\r\nEND:VCALENDAR\r\n'
+  } >"$WORK/standup.ics"
+  for n in 0 1 2 3 4 5 6 7; do
+    guests+=("guest$n@example.org")
+    write_guest_reply "guest$n@example.org"
+  done
+  curl -s -S --fail -u "$CAL_USER:$CAL_PASSWORD" -X PUT \
+    -H "If-None-Match: *" -H "Content-Type: text/calendar; charset=utf-8" \
+    --data-binary "@$WORK/standup.ics" \
+    "http://127.0.0.1:$PORT/$CAL_USER/$CALENDAR/standup@example.com.ics" >/dev/null \
+    || die "PUT of the stand-up failed"
+  mkdir -p "$WORK/Maildir-concurrent"
+  local pids=() guest
+  for guest in "${guests[@]}"; do
+    "$BIN" deliver --maildir "$WORK/Maildir-concurrent" --config "$WORK/deliver.toml" \
+      --sender "$guest" --recipient "$JANE" --now "$NOW" --log "$WORK/concurrent.log" \
+      "$PWD/tests/e2e/conversation.sieve" <"$WORK/replies/$guest.eml" 2>>"$WORK/concurrent.stderr" &
+    pids+=("$!")
+  done
+  local failed=0 pid
+  for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
+  [ "$failed" = 0 ] || die "$failed of the concurrent deliveries failed: $(cat "$WORK/concurrent.stderr")"
+  [ "$(grep -c ' processcalendar=updated ' "$WORK/concurrent.log")" = 8 ] \
+    || die "not every concurrent reply was applied:
+$(cat "$WORK/concurrent.log")"
+  [ "$(find "$WORK/Maildir-concurrent/new" -type f | wc -l)" = 8 ] \
+    || die "the concurrent deliveries did not store eight messages"
+  for guest in "${guests[@]}"; do
+    attendee_line standup@example.com "$guest" | grep -q 'PARTSTAT=ACCEPTED' \
+      || die "$guest's answer was lost: $(attendee_line standup@example.com "$guest")"
+  done
+  local trips
+  trips=$(sed -n 's/.* calendar-round-trips=\([0-9]*\).*/\1/p' "$WORK/concurrent.log" | sort -n | tr '\n' ' ')
+  say "eight concurrent REPLYs: all applied; CalDAV requests per delivery: $trips(above 2: a lost race, retried after 412)"
+}
+
+# Radicale stops. A delivery with `required = true` exits 75 and stores
+# nothing (the MTA keeps the message and retries); without it, the message
+# is delivered and the log says the calendar step failed. Radicale comes
+# back on the same port, and the retried delivery adds the event.
+run_server_down() {
+  local file=$WORK/outage.eml
+  sed 's/$/\r/' >"$file" <<'EOF'
+From: Alice Smith <alice@example.com>
+To: Jane Doe <jane@example.com>
+Subject: Invitation: Retro
+Date: Fri, 20 Nov 2026 11:00:00 +0000
+Message-ID: <retro-0@example.com>
+MIME-Version: 1.0
+Content-Type: text/calendar; charset=utf-8; method=REQUEST
+
+BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Example Com//Calendar 5.0//EN
+METHOD:REQUEST
+BEGIN:VEVENT
+UID:retro@example.com
+SEQUENCE:0
+DTSTAMP:20261120T110000Z
+DTSTART:20261210T160000Z
+DTEND:20261210T170000Z
+SUMMARY:Retro
+ORGANIZER;CN=Alice Smith:mailto:alice@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@example.com
+ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:jane@example.com
+END:VEVENT
+END:VCALENDAR
+EOF
+  kill "$RADICALE_PID"
+  wait "$RADICALE_PID" 2>/dev/null || true
+  RADICALE_PID=""
+  local maildir=$WORK/Maildir-outage rc=0
+  "$BIN" deliver --maildir "$maildir" --config "$WORK/deliver.toml" --recipient "$JANE" --now "$NOW" \
+    --log "$WORK/outage.log" "$PWD/tests/e2e/conversation.sieve" <"$file" 2>/dev/null || rc=$?
+  [ "$rc" = 75 ] || die "server down, required: deliver exited $rc, not 75"
+  [ -z "$(find "$maildir" -type f 2>/dev/null)" ] || die "server down, required: a message was stored"
+  grep -q 'status=deferred' "$WORK/outage.log" || die "server down, required: the log line does not say deferred"
+
+  grep -v '^required = ' "$WORK/deliver.toml" >"$WORK/deliver-optional.toml"
+  rc=0
+  "$BIN" deliver --maildir "$maildir" --config "$WORK/deliver-optional.toml" --recipient "$JANE" --now "$NOW" \
+    --log "$WORK/outage.log" "$PWD/tests/e2e/conversation.sieve" <"$file" 2>/dev/null || rc=$?
+  [ "$rc" = 0 ] || die "server down, not required: deliver exited $rc, not 0"
+  [ "$(find "$maildir" -path '*/new/*' -type f | wc -l)" = 1 ] || die "server down, not required: the message was not stored once"
+  tail -n 1 "$WORK/outage.log" | grep -q 'calendar store unavailable' \
+    || die "server down, not required: the log line does not say why: $(tail -n 1 "$WORK/outage.log")"
+  rm -rf "$maildir"
+
+  start_radicale
+  rc=0
+  "$BIN" deliver --maildir "$maildir" --config "$WORK/deliver.toml" --recipient "$JANE" --now "$NOW" \
+    --log "$WORK/outage.log" "$PWD/tests/e2e/conversation.sieve" <"$file" 2>/dev/null || rc=$?
+  [ "$rc" = 0 ] || die "server back: deliver exited $rc"
+  tail -n 1 "$WORK/outage.log" | grep -q ' processcalendar=added ' \
+    || die "server back: the retried invitation was not added: $(tail -n 1 "$WORK/outage.log")"
+  expect_stored retro@example.com "server back" '^SUMMARY:Retro$'
+  say "server down: required deferred (75, nothing stored), optional delivered with the reason logged; back: added"
+}
+
 started=$(date +%s)
 command -v curl >/dev/null 2>&1 || die "curl is needed"
 install_radicale
@@ -457,4 +607,6 @@ make_calendar
 run_store_test
 check_stored_states
 run_deliver_conversation
+run_concurrent_replies
+run_server_down
 say "passed in $(( $(date +%s) - started ))s"
