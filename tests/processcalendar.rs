@@ -570,6 +570,36 @@ fn organizers_are_looked_up_through_the_host() {
         BOB,
     );
     expect(&accepted.calendar[0], ProcessOutcome::Added, "");
+
+    // The configuration's `[lists]`, with no Host list at all: what
+    // `deliver` and `test` answer `:organizers` from.
+    let local = LocalStore::new(&["personal"]);
+    let config = Config::builder()
+        .now(now())
+        .store(local.store())
+        .list(
+            "tag:example.com,2026:organizers",
+            ["MAILTO:Alice@Example.com"],
+        )
+        .build();
+    let engine = Engine::new().with_config(config);
+    let envelope = Envelope {
+        to: Some(BOB.to_owned()),
+        ..Envelope::default()
+    };
+    let message = invitation(0, "20261120T080000Z", "20261201T100000Z");
+    for (list, outcome) in [
+        ("tag:example.com,2026:other", ProcessOutcome::NoAction),
+        ("tag:example.com,2026:organizers", ProcessOutcome::Added),
+    ] {
+        let compiled = engine.compile(&script(list)).expect("compiles");
+        let done = engine.run(&compiled, &message, &envelope).expect("run");
+        assert_eq!(
+            done.calendar[0].outcome, outcome,
+            "{list}: {:?}",
+            done.calendar
+        );
+    }
 }
 
 #[test]

@@ -83,8 +83,8 @@ impl Engine {
             organizers: call.organizers,
         };
         let in_list = |list: &str, value: &str| {
-            self.host
-                .list_contains(&[list.to_owned()], &[value.to_owned()])
+            let (lists, values) = ([list.to_owned()], [value.to_owned()]);
+            self.config.list_contains(&lists, &values) || self.host.list_contains(&lists, &values)
         };
         let request = Request {
             analysis: &validated,

@@ -96,7 +96,9 @@ impl Engine {
                 self.host.mailbox_exists(&names, &special_use).into()
             }
             Event::ListContains { lists, values, .. } => {
-                self.host.list_contains(&lists, &values).into()
+                (self.config.list_contains(&lists, &values)
+                    || self.host.list_contains(&lists, &values))
+                .into()
             }
             Event::DuplicateId { id, expiry, last } => {
                 self.host.is_duplicate(&id, expiry, last).into()

@@ -71,6 +71,12 @@ pub struct Config {
     /// on other domains of the same provider. Default: the built-in table
     /// ([`SchedulingRelays::default`], iCloud).
     pub scheduling_relays: SchedulingRelays,
+    /// External lists (RFC 6134), by name: what the `:list` match type and
+    /// `processcalendar :organizers` find in them, besides what the
+    /// [`Host`](crate::Host) answers. A value is in a list when it equals
+    /// an entry ASCII case-insensitively, a `mailto:` prefix on either side
+    /// ignored. Default empty (`[lists]` in the file).
+    pub lists: BTreeMap<String, Vec<String>>,
     /// The organizer's stored copies of events, for `party-crash` and the
     /// stored-copy side of `delegation-unverified`. Default none.
     pub lookup: Option<Arc<dyn CalendarLookup>>,
@@ -151,6 +157,7 @@ impl Default for Config {
             trusted_authserv_ids: Vec::new(),
             flag_unauthenticated: false,
             scheduling_relays: SchedulingRelays::default(),
+            lists: BTreeMap::new(),
             lookup: None,
             store: None,
             caldav: None,
@@ -185,6 +192,7 @@ impl fmt::Debug for Config {
             .field("trusted_authserv_ids", &self.trusted_authserv_ids)
             .field("flag_unauthenticated", &self.flag_unauthenticated)
             .field("scheduling_relays", &self.scheduling_relays)
+            .field("lists", &self.lists)
             .field("lookup", &self.lookup.as_ref().map(|_| "CalendarLookup"))
             .field("store", &self.store.as_ref().map(|_| "CalendarStore"))
             .field("caldav", &self.caldav)
@@ -337,6 +345,9 @@ impl Config {
     /// [weights]
     /// organizer-mismatch = 40
     ///
+    /// [lists]                           # external lists (RFC 6134): :list, processcalendar :organizers
+    /// "tag:example.com,2026:organizers" = ["alice@example.com"]
+    ///
     /// [scheduling_relays]               # replaces the built-in table
     /// "insideicloud.icloud.com" = ["imip.me.com"]
     ///
@@ -377,6 +388,32 @@ impl Config {
         let file: ConfigFile =
             toml::from_str(text).map_err(|error| ConfigError::from_toml(text, &error))?;
         file.apply(text, Config::default())
+    }
+}
+
+impl Config {
+    /// Whether one of `lists` (by name) of [`Config::lists`] holds one of
+    /// `values`.
+    pub fn list_contains(&self, lists: &[String], values: &[String]) -> bool {
+        let bare = |text: &str| {
+            let text = text.trim();
+            match text.get(..7) {
+                Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => {
+                    text.get(7..).unwrap_or("").to_owned()
+                }
+                _ => text.to_owned(),
+            }
+        };
+        lists
+            .iter()
+            .filter_map(|name| self.lists.get(name))
+            .flatten()
+            .any(|entry| {
+                let entry = bare(entry);
+                values
+                    .iter()
+                    .any(|value| bare(value).eq_ignore_ascii_case(&entry))
+            })
     }
 }
 
@@ -468,6 +505,20 @@ impl ConfigBuilder {
     /// none at all).
     pub fn scheduling_relays(mut self, relays: SchedulingRelays) -> Self {
         self.config.scheduling_relays = relays;
+        self
+    }
+
+    /// An external list (RFC 6134) named `name` holding `values`
+    /// (replacing a list of that name).
+    pub fn list<I, S>(mut self, name: &str, values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.lists.insert(
+            name.to_owned(),
+            values.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -672,6 +723,7 @@ struct ConfigFile {
     trusted_authserv_ids: Option<Vec<String>>,
     flag_unauthenticated: Option<bool>,
     scheduling_relays: Option<BTreeMap<Spanned<String>, Spanned<Vec<String>>>>,
+    lists: Option<BTreeMap<String, Vec<String>>>,
     processcalendar: Option<ProcessingFile>,
     horizon_days: Option<Spanned<i64>>,
     flood_instances: Option<Spanned<i64>>,
@@ -777,6 +829,9 @@ impl ConfigFile {
         }
         if let Some(relays) = self.scheduling_relays {
             config.scheduling_relays = relay_table(text, relays)?;
+        }
+        if let Some(lists) = self.lists {
+            config.lists = lists;
         }
         if let Some(processing) = self.processcalendar {
             let policy = &mut config.processing;

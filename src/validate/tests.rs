@@ -2009,6 +2009,21 @@ fn toml_unknown_key_names_key_and_line() {
 }
 
 #[test]
+fn toml_lists_section() {
+    let config = Config::from_toml(concat!(
+        "[lists]\n",
+        "\"tag:example.com,2026:organizers\" = [\"alice@example.com\", \"mailto:Carol@Example.net\"]\n",
+    ))
+    .unwrap_or_else(|error| panic!("{error}"));
+    let list = ["tag:example.com,2026:organizers".to_owned()];
+    assert!(config.list_contains(&list, &["mailto:ALICE@example.com".to_owned()]));
+    assert!(config.list_contains(&list, &["carol@example.net".to_owned()]));
+    assert!(!config.list_contains(&list, &["mallory@example.com".to_owned()]));
+    assert!(!config.list_contains(&["other".to_owned()], &["alice@example.com".to_owned()]));
+    assert!(Config::from_toml("[lists]\nx = \"not a list\"\n").is_err());
+}
+
+#[test]
 fn toml_caldav_section() {
     let config = Config::from_toml(concat!(
         "[caldav]\n",
