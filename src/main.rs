@@ -713,13 +713,18 @@ fn print_text(path: &Path, outcome: &Outcome) {
     for action in &outcome.actions {
         outln!("  {action}");
     }
+    // `test` runs the action on a dry run of the calendars: it says what
+    // would be done, and nothing is written.
     for processed in &outcome.calendar {
         match &processed.reason {
             Some(reason) => outln!(
-                "  (processcalendar: {}: {reason})",
+                "  (processcalendar, dry run: {}: {reason})",
                 processed.outcome.as_str()
             ),
-            None => outln!("  (processcalendar: {})", processed.outcome.as_str()),
+            None => outln!(
+                "  (processcalendar, dry run: {})",
+                processed.outcome.as_str()
+            ),
         }
     }
     match &outcome.failure {
