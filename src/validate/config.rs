@@ -73,7 +73,7 @@ pub struct Config {
     pub scheduling_relays: SchedulingRelays,
     /// External lists (RFC 6134), by name: what the `:list` match type and
     /// `processcalendar :organizers` find in them, besides what the
-    /// [`Host`](crate::Host) answers. A value is in a list when it equals
+    /// embedder's `Host` answers. A value is in a list when it equals
     /// an entry ASCII case-insensitively, a `mailto:` prefix on either side
     /// ignored. Default empty (`[lists]` in the file).
     pub lists: BTreeMap<String, Vec<String>>,
