@@ -3,7 +3,7 @@
 
 use mail_parser::Message;
 
-use crate::calendar::{looks_like_icalendar, parse_calendar, CalendarObject};
+use crate::calendar::{looks_like_icalendar, parse_calendar, CalAddress, CalendarObject};
 use crate::message::{
     is_rfc5322_mail, locate_imip_within, repair_raw_message, Located, LocatedBy, LocatedObject,
 };
@@ -53,6 +53,9 @@ pub struct Analysis {
     pub(crate) recurrence: Vec<SeriesProfile>,
     /// Why the input was not examined: it is not RFC 5322 mail.
     pub(crate) unparsable: Option<&'static str>,
+    /// The From addresses the validation compared (empty before
+    /// [`Depth::Validate`], and for a bare calendar).
+    pub(crate) from: Vec<CalAddress>,
     depth: Depth,
     bare_calendar: bool,
 }
@@ -140,6 +143,7 @@ impl Analysis {
             authentication_results: Vec::new(),
             recurrence: Vec::new(),
             unparsable: None,
+            from: Vec::new(),
             depth: Depth::Locate,
             bare_calendar,
         }
@@ -208,6 +212,7 @@ impl Analysis {
         self.risk = risk;
         self.authentication_results = validation.authentication_results;
         self.recurrence = validation.recurrence;
+        self.from = validation.from;
         self.depth = Depth::Validate;
     }
 

@@ -943,7 +943,12 @@ fn refresh_counter_and_declinecounter_store_nothing() {
 
 /// Alice's own copy of her event, as her client stored it.
 fn organizer_copy(store: &Backing, attendees: &str) {
-    let copy = crlf(&format!(
+    store.put("personal", UID, &organizer_copy_text(attendees));
+}
+
+/// The text of alice's copy.
+fn organizer_copy_text(attendees: &str) -> String {
+    crlf(&format!(
         "BEGIN:VCALENDAR
          VERSION:2.0
          PRODID:-//Alice's client//EN
@@ -959,8 +964,7 @@ fn organizer_copy(store: &Backing, attendees: &str) {
          {attendees}
          END:VEVENT
          END:VCALENDAR"
-    ));
-    store.put("personal", UID, &copy);
+    ))
 }
 
 fn reply(from: &str, stamp: &str, attendee: &str, recurrence_id: Option<&str>) -> Vec<u8> {
@@ -1781,4 +1785,260 @@ processcalendar :calendarid "work" :outcome "o";"#;
     );
     assert_eq!(setup.store.calendar_of(UID).as_deref(), Some("work"));
     assert_eq!(setup.store.len(), 1);
+}
+
+// --- what a sender may not do ------------------------------------------------
+
+/// A REPLY is applied only for the attendees its sender speaks for: carol
+/// cannot answer for dave, nor slip in a delegate of his.
+#[test]
+fn a_reply_changes_only_the_senders_own_answer() {
+    let setup = setup();
+    organizer_copy(
+        &setup.store,
+        &format!("{ATTENDEES}\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:carol@example.org"),
+    );
+    let forged = reply(
+        "carol@example.org",
+        "20261120T100000Z",
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:carol@example.org\n\
+         ATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO=\"mailto:m@evil.example\":mailto:dave@example.net\n\
+         ATTENDEE;PARTSTAT=ACCEPTED;DELEGATED-FROM=\"mailto:dave@example.net\":mailto:m@evil.example",
+        None,
+    );
+    let open = setup_with(ProcessingPolicy {
+        act_on_suspicious: true,
+        ..ProcessingPolicy::default()
+    });
+    for setup in [&setup, &open] {
+        if setup.store.text(UID).is_none() {
+            organizer_copy(
+                &setup.store,
+                &format!("{ATTENDEES}\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:carol@example.org"),
+            );
+        }
+        let _ = setup.process_for(&forged, ALICE);
+        let stored = setup.stored();
+        assert!(!stored.contains("m@evil.example"), "{stored}");
+        assert!(
+            attendee_line(&stored, "dave@example.net").contains("PARTSTAT=NEEDS-ACTION"),
+            "{stored}"
+        );
+    }
+    // Carol's own answer is taken (with the gate open to the findings the
+    // forged lines raise).
+    assert!(attendee_line(&open.stored(), "carol@example.org").contains("PARTSTAT=ACCEPTED"));
+
+    // Someone who answers only for others: refused by the sender check,
+    // and with that check waived by the administrator, still nothing is
+    // applied when the lines are several (one line alone is then taken:
+    // that is what waiving the check means).
+    let for_others = reply(
+        "eve@example.net",
+        "20261120T100000Z",
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:bob@example.org\n\
+         ATTENDEE;PARTSTAT=DECLINED:mailto:dave@example.net",
+        None,
+    );
+    expect(
+        &open.process_for(&for_others, ALICE),
+        ProcessOutcome::NoAction,
+        "attendee-mismatch",
+    );
+    let waived = setup_with(ProcessingPolicy {
+        act_on_suspicious: true,
+        act_on_unverified_sender: true,
+        ..ProcessingPolicy::default()
+    });
+    organizer_copy(&waived.store, ATTENDEES);
+    expect(
+        &waived.process_for(&for_others, ALICE),
+        ProcessOutcome::NoAction,
+        "answers for itself",
+    );
+    assert!(attendee_line(&waived.stored(), BOB).contains("PARTSTAT=NEEDS-ACTION"));
+}
+
+/// A REPLY for an occurrence of an event that does not recur invents
+/// nothing.
+#[test]
+fn a_reply_cannot_add_occurrences_to_a_single_event() {
+    let setup = setup();
+    // The invitation bob stored is a one-off; alice's copy of it, here.
+    let single = crlf(&event(
+        "REQUEST",
+        0,
+        "20261120T080000Z",
+        "20261201T100000Z",
+        ATTENDEES,
+    ))
+    .replace("METHOD:REQUEST\r\n", "");
+    setup.store.put("personal", UID, &single);
+    let phantom = reply(
+        BOB,
+        "20261120T100000Z",
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.org",
+        Some("20300101T000000Z"),
+    );
+    let result = setup.process_for(&phantom, ALICE);
+    expect(&result, ProcessOutcome::NoAction, "does not recur");
+    assert_eq!(setup.stored().matches("BEGIN:VEVENT").count(), 1);
+}
+
+/// An organized event is not taken over by mail without its ORGANIZER,
+/// and the user's own event (no ORGANIZER) by no mail at all.
+#[test]
+fn organizers_cannot_be_dropped_or_claimed() {
+    let setup = setup_with(ProcessingPolicy {
+        act_on_suspicious: true,
+        act_on_unverified_sender: true,
+        ..ProcessingPolicy::default()
+    });
+    expect(
+        &setup.process(&invitation(0, "20261120T080000Z", "20261201T100000Z")),
+        ProcessOutcome::Added,
+        "",
+    );
+    let publish = event("PUBLISH", 5, "20261120T090000Z", "20261201T100000Z", "")
+        .replace("ORGANIZER;CN=Alice:mailto:alice@example.com", "");
+    let script = r#"require ["processcalendar", "variables"];
+processcalendar :allowpublic :outcome "o";"#;
+    let outcome = setup.run_as(script, &mail(ALICE, BOB, "PUBLISH", &publish), BOB);
+    expect(
+        &outcome.calendar[0],
+        ProcessOutcome::Error,
+        "has no ORGANIZER",
+    );
+    assert!(setup.stored().contains("mailto:alice@example.com"));
+
+    let own = setup_with(ProcessingPolicy::default());
+    let mine = crlf(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Bob's client//EN\nBEGIN:VEVENT\nUID:meeting-1@example.com\n\
+         DTSTAMP:20261119T080000Z\nDTSTART:20261201T100000Z\nSUMMARY:Dentist\nEND:VEVENT\nEND:VCALENDAR",
+    );
+    own.store.put("personal", UID, &mine);
+    for method in ["REQUEST", "CANCEL"] {
+        let claim = mail(
+            ALICE,
+            BOB,
+            method,
+            &event(method, 9, "20261120T090000Z", "20261201T100000Z", ATTENDEES),
+        );
+        expect(
+            &own.process(&claim),
+            ProcessOutcome::NoAction,
+            "the user's own event",
+        );
+        assert_eq!(own.stored(), mine);
+    }
+}
+
+#[test]
+fn cancellations_of_instances_are_exact() {
+    let setup = setup();
+    let series = mail(
+        ALICE,
+        BOB,
+        "REQUEST",
+        &event(
+            "REQUEST",
+            0,
+            "20261120T080000Z",
+            "20261201T100000Z",
+            &format!("RRULE:FREQ=WEEKLY;COUNT=4\n{ATTENDEES}"),
+        ),
+    );
+    expect(&setup.process(&series), ProcessOutcome::Added, "");
+    let cancel_one = |range: &str| {
+        mail(
+            ALICE,
+            BOB,
+            "CANCEL",
+            &event(
+                "CANCEL",
+                1,
+                "20261120T090000Z",
+                "20261208T100000Z",
+                &format!("RECURRENCE-ID{range}:20261208T100000Z\n{ATTENDEES}"),
+            ),
+        )
+    };
+    let future = setup.process(&cancel_one(";RANGE=THISANDFUTURE"));
+    expect(&future, ProcessOutcome::NoAction, "THISANDFUTURE");
+    assert!(!setup.stored().contains("EXDATE"));
+    expect(&setup.process(&cancel_one("")), ProcessOutcome::Updated, "");
+    let _ = setup.process(&cancel_one(""));
+    assert_eq!(
+        setup.stored().matches("EXDATE").count(),
+        1,
+        "{}",
+        setup.stored()
+    );
+}
+
+/// The organizer cannot answer for the user: a new invitation is stored
+/// with the user's PARTSTAT NEEDS-ACTION whatever it says.
+#[test]
+fn a_new_invitation_leaves_the_answer_to_the_user() {
+    let setup = setup();
+    let presumptuous = ATTENDEES.replace(
+        "ATTENDEE;RSVP=TRUE;PARTSTAT=NEEDS-ACTION:mailto:bob@example.org",
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.org",
+    );
+    let message = mail(
+        ALICE,
+        BOB,
+        "REQUEST",
+        &event(
+            "REQUEST",
+            0,
+            "20261120T080000Z",
+            "20261201T100000Z",
+            &presumptuous,
+        ),
+    );
+    expect(&setup.process(&message), ProcessOutcome::Added, "");
+    assert!(attendee_line(&setup.stored(), BOB).contains("PARTSTAT=NEEDS-ACTION"));
+}
+
+/// What would be stored must read back: an object over the read limit is
+/// not written.
+#[test]
+fn nothing_is_written_that_could_not_be_read_back() {
+    let local = LocalStore::new(&["personal"]);
+    let copy = organizer_copy_text(ATTENDEES);
+    local.put("personal", UID, &copy);
+    // Room for the copy, not for the reply's bookkeeping on bob's line.
+    let limits = sieve_imip::CalendarLimits {
+        max_bytes: copy.len() + 8,
+        ..sieve_imip::CalendarLimits::default()
+    };
+    let config = Config::builder()
+        .now(now())
+        .calendar_limits(limits)
+        .store(local.store())
+        .build();
+    let engine = Engine::new().with_config(config);
+    let accepted = reply(
+        BOB,
+        "20261120T100000Z",
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.org",
+        None,
+    );
+    let compiled = engine.compile(SCRIPT).expect("compiles");
+    let envelope = Envelope {
+        to: Some(ALICE.to_owned()),
+        ..Envelope::default()
+    };
+    let outcome = engine.run(&compiled, &accepted, &envelope).expect("run");
+    let result = &outcome.calendar[0];
+    assert!(
+        result.outcome == ProcessOutcome::Error
+            && result
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.contains("max_bytes")),
+        "{result:?}"
+    );
+    assert_eq!(local.text(UID).as_deref(), Some(copy.as_str()));
 }

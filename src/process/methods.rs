@@ -48,6 +48,12 @@ pub(super) struct Context<'a> {
     pub user: &'a [CalAddress],
     /// Whether an external list (`:organizers`, RFC 6134) holds a value.
     pub in_list: &'a dyn Fn(&str, &str) -> bool,
+    /// The message's From addresses: a REPLY is applied only for the
+    /// attendees its sender speaks for.
+    pub from: &'a [CalAddress],
+    /// The administrator lets senders that fail their method's check
+    /// through (`act_on_unverified_sender`).
+    pub unverified_allowed: bool,
 }
 
 fn no_action(reason: String) -> Plan {
@@ -113,7 +119,34 @@ fn organizer_checks(
 ) -> Option<Plan> {
     let sent = incoming.components.iter().find_map(|c| organizer(c));
     let required = incoming.method != "PUBLISH";
+    let stored_organizer =
+        stored.and_then(|stored| scheduled(stored, incoming.uid).find_map(organizer));
+    let stored_without_organizer = stored.is_some() && stored_organizer.is_none();
+    // A stored event without ORGANIZER is the user's own (not a scheduling
+    // object, RFC 6638 section 3.1): no mail that names an organizer
+    // changes it, whoever knows its UID.
+    if stored_without_organizer {
+        if let Some(sent) = &sent {
+            return Some(no_action(format!(
+                "the stored UID {} has no ORGANIZER (the user's own event): a {} from {} does not change it",
+                shown(incoming.uid),
+                incoming.method,
+                shown(sent.as_str())
+            )));
+        }
+    }
     let Some(sent) = sent else {
+        // A PUBLISH may come without ORGANIZER, but not over an event
+        // someone organizes: that would drop the organizer and every
+        // answer it holds.
+        if let Some(before) = &stored_organizer {
+            return Some(error(format!(
+                "the {} for UID {} has no ORGANIZER, but the stored copy is organized by {}: it is not applied",
+                incoming.method,
+                shown(incoming.uid),
+                shown(before.as_str())
+            )));
+        }
         if required {
             return Some(error(format!(
                 "the {} for UID {} has no ORGANIZER (RFC 5546 section 3.2 requires one)",
@@ -139,8 +172,6 @@ fn organizer_checks(
             )));
         }
     }
-    let stored_organizer =
-        stored.and_then(|stored| scheduled(stored, incoming.uid).find_map(organizer));
     if let Some(before) = stored_organizer {
         if !before.matches(&sent) {
             return Some(error(format!(
@@ -260,7 +291,11 @@ fn request(
                 shown(incoming.uid)
             ));
         }
-        return Plan::Create(new_object(incoming));
+        let mut object = new_object(incoming);
+        for component in &mut object.components {
+            unanswered_for_user(component, context.user);
+        }
+        return Plan::Create(object);
     };
     let old: Vec<Component> = scheduled(stored, incoming.uid).cloned().collect();
     if let Some(refused) = version_checks(incoming, &old, true) {
@@ -406,6 +441,20 @@ fn cancel(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compon
         }
         return Plan::Update(rebuild(stored, incoming, components));
     }
+    // RANGE=THISANDFUTURE (RFC 5545 3.8.4.4) cancels the instance and every
+    // later one; cancelling only the one would leave the rest standing
+    // while the outcome says `updated`.
+    if incoming.components.iter().any(|component| {
+        component
+            .property("RECURRENCE-ID")
+            .and_then(|rid| rid.param("RANGE"))
+            .is_some_and(|range| range.eq_ignore_ascii_case("THISANDFUTURE"))
+    }) {
+        return no_action(format!(
+            "the CANCEL for UID {} cancels an instance and all later ones (RANGE=THISANDFUTURE), which is not carried out here; the user's client can apply it",
+            shown(incoming.uid)
+        ));
+    }
     for component in &incoming.components {
         let Some(recurrence_id) = component.property("RECURRENCE-ID") else {
             continue;
@@ -426,7 +475,13 @@ fn cancel(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compon
                 if let Some(master) = master(&components).and_then(|at| components.get_mut(at)) {
                     let mut exdate = recurrence_id.clone();
                     exdate.name = "EXDATE".to_owned();
-                    master.properties.push(exdate);
+                    // The same cancellation again adds no second EXDATE.
+                    let known = master.properties.iter().any(|p| {
+                        p.is("EXDATE") && p.value == exdate.value && p.params == exdate.params
+                    });
+                    if !known {
+                        master.properties.push(exdate);
+                    }
                 }
             }
         }
@@ -483,16 +538,21 @@ fn reply(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compone
             ))
         }
     }
+    let mut new_instances = 0usize;
     for component in &incoming.components {
-        let repliers: Vec<(Property, CalAddress)> = attendees(component)
+        let all: Vec<(Property, CalAddress)> = attendees(component)
             .map(|(property, address)| (property.clone(), address))
             .collect();
-        if repliers.is_empty() {
+        if all.is_empty() {
             return error(format!(
                 "the REPLY for UID {} has no ATTENDEE",
                 shown(incoming.uid)
             ));
         }
+        let repliers = match answered_by_sender(context, all) {
+            Ok(repliers) => repliers,
+            Err(refusal) => return refusal,
+        };
         let key = instance_key(component);
         let target_at = match components.iter().position(|c| instance_key(c) == key) {
             Some(at) => at,
@@ -505,6 +565,25 @@ fn reply(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compone
                         shown(incoming.uid)
                     ));
                 };
+                // An answer for one occurrence of a series becomes an
+                // instance of its own; an event that does not recur has
+                // no other occurrence to answer for.
+                let recurs = components.get(master_at).is_some_and(|master| {
+                    master.property("RRULE").is_some() || master.property("RDATE").is_some()
+                });
+                if !recurs {
+                    return no_action(format!(
+                        "the REPLY for UID {} answers for an occurrence (RECURRENCE-ID), but the stored event does not recur",
+                        shown(incoming.uid)
+                    ));
+                }
+                new_instances = new_instances.saturating_add(1);
+                if new_instances > MAX_NEW_INSTANCES {
+                    return no_action(format!(
+                        "the REPLY for UID {} answers for more than {MAX_NEW_INSTANCES} occurrences the stored copy has no instance for",
+                        shown(incoming.uid)
+                    ));
+                }
                 let Some(instance) = components.get(master_at).map(|m| instance_of(m, rid)) else {
                     return no_action(format!(
                         "the stored UID {} has no master",
@@ -574,6 +653,76 @@ fn reply(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Compone
     Plan::Update(rebuild(stored, incoming, components))
 }
 
+/// The most occurrences one REPLY may answer for that the stored copy has
+/// no instance of yet: each becomes a copy of the master, so a reply
+/// listing hundreds would multiply the stored object.
+const MAX_NEW_INSTANCES: usize = 32;
+
+/// The ATTENDEE lines of a REPLY its sender may give (RFC 5546 3.2.3: an
+/// attendee answers for itself): those of an address in From (or whose
+/// SENT-BY is), and a delegate the sender names in its own DELEGATED-TO
+/// and who names the sender in DELEGATED-FROM (3.2.2.3, the delegator
+/// announcing its delegate). A line for anyone else is not applied: From
+/// passing the sender check for one attendee says nothing about the
+/// others. A REPLY whose one ATTENDEE the sender cannot be matched with is
+/// applied only when the administrator lets unverified senders through.
+fn answered_by_sender(
+    context: &Context<'_>,
+    all: Vec<(Property, CalAddress)>,
+) -> Result<Vec<(Property, CalAddress)>, Plan> {
+    let is_sender = |address: &CalAddress| context.from.iter().any(|from| from.matches(address));
+    let speaks_for = |property: &Property, address: &CalAddress| {
+        is_sender(address)
+            || property
+                .param("SENT-BY")
+                .and_then(CalAddress::parse)
+                .is_some_and(|sent_by| is_sender(&sent_by))
+    };
+    let own: Vec<&(Property, CalAddress)> = all
+        .iter()
+        .filter(|(property, address)| speaks_for(property, address))
+        .collect();
+    let delegated_by_own = |delegate: &(Property, CalAddress)| {
+        own.iter().any(|(property, address)| {
+            delegated_to(property, &delegate.1)
+                && delegate
+                    .0
+                    .param_values("DELEGATED-FROM")
+                    .filter_map(CalAddress::parse)
+                    .any(|from| from.matches(address))
+        })
+    };
+    let mut applied: Vec<(Property, CalAddress)> = Vec::new();
+    for line in &all {
+        if speaks_for(&line.0, &line.1) || delegated_by_own(line) {
+            applied.push(line.clone());
+        }
+    }
+    if applied.is_empty() && context.unverified_allowed && all.len() == 1 {
+        return Ok(all);
+    }
+    if applied.is_empty() {
+        let lines: Vec<&str> = all.iter().map(|(_, address)| address.as_str()).collect();
+        return Err(no_action(format!(
+            "the REPLY answers for {} but comes from {}: an attendee answers for itself (RFC 5546 section 3.2.3), so nothing is applied",
+            shown(&lines.join(", ")),
+            if context.from.is_empty() {
+                "no From address".to_owned()
+            } else {
+                shown(
+                    &context
+                        .from
+                        .iter()
+                        .map(CalAddress::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            }
+        )));
+    }
+    Ok(applied)
+}
+
 /// The version of the last reply applied for this attendee.
 fn last_reply(attendee: &Property) -> Option<Version> {
     let sequence = attendee.param(REPLY_SEQUENCE_PARAM)?;
@@ -622,6 +771,20 @@ fn without_alarms(mut component: Component) -> Component {
 /// reset it by rescheduling (a higher SEQUENCE with PARTSTAT NEEDS-ACTION,
 /// RFC 5546 section 3.2.2.1; an update that does not reschedule keeps the
 /// answer, section 3.2.2.2).
+/// A new invitation is the user's to answer: a PARTSTAT the organizer
+/// wrote on the user's own ATTENDEE line (ACCEPTED, say) becomes
+/// NEEDS-ACTION, since RFC 9671 section 4 leaves the user's participation
+/// status to the user.
+fn unanswered_for_user(component: &mut Component, user: &[CalAddress]) {
+    for attendee in component.properties.iter_mut().filter(|p| p.is("ATTENDEE")) {
+        let mine =
+            CalAddress::parse(&attendee.value).is_some_and(|address| is_user(&address, user));
+        if mine && partstat(attendee) != "NEEDS-ACTION" {
+            attendee.set_param("PARTSTAT", &["NEEDS-ACTION"]);
+        }
+    }
+}
+
 fn keep_user_state(new: &mut Component, old: Option<&Component>, user: &[CalAddress]) {
     let Some(old) = old else {
         return;
@@ -756,6 +919,8 @@ mod tests {
             options,
             user: &user,
             in_list: &in_list,
+            from: &[],
+            unverified_allowed: true,
         };
         let incoming = Incoming {
             method,

@@ -172,6 +172,8 @@ pub(crate) fn process(request: &Request<'_>) -> CalendarProcessing {
         options: request.options,
         user: request.user,
         in_list: request.in_list,
+        from: &request.analysis.from,
+        unverified_allowed: request.config.processing.act_on_unverified_sender,
     };
     let results: Vec<(String, ProcessOutcome, Option<String>)> = groups
         .into_iter()
@@ -264,20 +266,35 @@ fn carry_out(
             },
             None => None,
         };
-        let written = match (
-            methods::plan(context, incoming, stored_tree.as_ref()),
-            &stored,
-        ) {
+        let plan = methods::plan(context, incoming, stored_tree.as_ref());
+        let text = match &plan {
+            Plan::Create(object) | Plan::Update(object) => ical::write(object),
+            Plan::Refuse(..) | Plan::Delete => String::new(),
+        };
+        // What is written must read back: an object over the read limit
+        // would be refused by every later message and lookup of its UID.
+        let limit = request.config.calendar_limits.max_bytes;
+        if text.len() > limit {
+            return (
+                ProcessOutcome::Error,
+                Some(format!(
+                    "UID {} would be stored as {} bytes, over the {limit} bytes a stored copy may have (calendar_limits.max_bytes): nothing is written",
+                    quote_untrusted(incoming.uid, Quote::Value),
+                    text.len()
+                )),
+            );
+        }
+        let written = match (plan, &stored) {
             (Plan::Refuse(outcome, reason), _) => return (outcome, Some(reason)),
-            (Plan::Create(object), _) => match target_calendar(store, request.options) {
+            (Plan::Create(_), _) => match target_calendar(store, request.options) {
                 Ok(calendar) => store
-                    .create(&calendar, incoming.uid, &ical::write(&object))
+                    .create(&calendar, incoming.uid, &text)
                     .map(|_| ProcessOutcome::Added),
                 Err(refusal) => return refusal,
             },
-            (Plan::Update(object), Some(item)) => store
-                .update(item, &ical::write(&object))
-                .map(|_| ProcessOutcome::Updated),
+            (Plan::Update(_), Some(item)) => {
+                store.update(item, &text).map(|_| ProcessOutcome::Updated)
+            }
             (Plan::Delete, Some(item)) => store.delete(item).map(|_| ProcessOutcome::Updated),
             (Plan::Update(_) | Plan::Delete, None) => Err(StoreError::Conflict),
         };
@@ -412,6 +429,8 @@ pub(crate) fn exercise(text: &str) {
             options: &options,
             user: &user,
             in_list: &in_list,
+            from: &[],
+            unverified_allowed: true,
         };
         for method in ["REQUEST", "PUBLISH", "ADD", "CANCEL", "REPLY"] {
             for (uid, components) in &groups {

@@ -134,6 +134,9 @@ pub struct Validation {
     pub authentication_results: Vec<AuthResultsEntry>,
     /// The recurrence profile of each series.
     pub recurrence: Vec<SeriesProfile>,
+    /// The addresses of the message's From field the sender checks
+    /// compared (at most `max_from_addresses`).
+    pub from: Vec<CalAddress>,
 }
 
 /// One Authentication-Results header as analyze's JSON shows it: the parsed
@@ -213,6 +216,7 @@ pub fn run(input: &ValidationInput<'_>, config: &Config) -> Validation {
             imip_header::check(&headers, config, &mut findings);
         }
         validation.findings.extend(findings.finish());
+        validation.from = from;
         validation.authentication_results = headers.entries;
     }
     let reference = recurrence::reference_date(input.message, config);
