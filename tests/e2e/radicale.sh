@@ -598,6 +598,56 @@ EOF
   say "server down: required deferred (75, nothing stored), optional delivered with the reason logged; back: added"
 }
 
+# A task (VTODO) assigned to jane, then updated: the store's lookup is a
+# VEVENT query, so the update finds the stored task by its name when the
+# create is refused (412), and updates it.
+write_task() {
+  local sequence=$1 due=$2
+  sed 's/$/\r/' >"$WORK/task-$sequence.eml" <<EOF
+From: Alice Smith <alice@example.com>
+To: Jane Doe <jane@example.com>
+Subject: Task: Budget figures
+Date: Fri, 20 Nov 2026 11:30:00 +0000
+Message-ID: <task-$sequence@example.com>
+MIME-Version: 1.0
+Content-Type: text/calendar; charset=utf-8; method=REQUEST
+
+BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Example Com//Calendar 5.0//EN
+METHOD:REQUEST
+BEGIN:VTODO
+UID:budget-task@example.com
+SEQUENCE:$sequence
+DTSTAMP:20261120T11${sequence}000Z
+DUE:$due
+SUMMARY:Budget figures
+ORGANIZER;CN=Alice Smith:mailto:alice@example.com
+ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:jane@example.com
+END:VTODO
+END:VCALENDAR
+EOF
+}
+
+run_task_updates() {
+  write_task 0 20261211T170000Z
+  write_task 1 20261218T170000Z
+  mkdir -p "$WORK/Maildir-tasks"
+  local sequence want line
+  for sequence in 0 1; do
+    want=added
+    [ "$sequence" = 1 ] && want=updated
+    "$BIN" deliver --maildir "$WORK/Maildir-tasks" --config "$WORK/deliver.toml" --recipient "$JANE" --now "$NOW" \
+      --log "$WORK/tasks.log" "$PWD/tests/e2e/conversation.sieve" <"$WORK/task-$sequence.eml" 2>/dev/null \
+      || die "task $sequence: deliver failed"
+    line=$(tail -n 1 "$WORK/tasks.log")
+    case "$line" in *" processcalendar=$want "*) ;; *) die "task $sequence: not $want: $line" ;; esac
+  done
+  local item="/$CAL_USER/$CALENDAR/budget-task@example.com.ics"
+  dav GET "$item" | tr -d '\r' | grep -q '^DUE:20261218T170000Z$' || die "the task's update is not on the server"
+  say "a task added, then updated (found by its name after the create was refused)"
+}
+
 started=$(date +%s)
 command -v curl >/dev/null 2>&1 || die "curl is needed"
 install_radicale
@@ -608,5 +658,6 @@ run_store_test
 check_stored_states
 run_deliver_conversation
 run_concurrent_replies
+run_task_updates
 run_server_down
 say "passed in $(( $(date +%s) - started ))s"

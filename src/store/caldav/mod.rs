@@ -566,7 +566,17 @@ impl CalendarStore for CalDavStore {
                 Ok(item)
             }
             412 => {
-                self.remember_nothing_about(uid);
+                // Something already has this name: another delivery's
+                // event, or a task or journal entry, which the lookup (a
+                // VEVENT query) does not find. Read it by its name, so that
+                // the retry finds it and updates it instead of creating it
+                // again.
+                match self.fetch(collection, &path) {
+                    Ok(Some(item)) if holds_uid(&item.text, uid, &self.limits) => {
+                        self.remember(uid, Some(item));
+                    }
+                    _ => self.remember_nothing_about(uid),
+                }
                 Err(StoreError::Conflict)
             }
             403 | 409 if answer.body.contains("no-uid-conflict") => {
