@@ -12,21 +12,30 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{lookup_of, version_of};
+use super::{holds_uid, item_file_name, lookup_of, version_of};
 use crate::calendar::{CalAddress, CalendarLimits};
 use crate::validate::{
     CalendarLookup, CalendarStore, DirectoryLookup, StoreError, StoredAttendee, StoredItem,
 };
 
+/// An item's place: calendar and href.
+type ItemKey = (String, String);
+
 /// See the module documentation.
 pub struct DryRunStore {
     inner: Arc<dyn CalendarStore>,
     limits: CalendarLimits,
-    /// UID -> what this run wrote: the item, or `None` once deleted.
-    overlay: Mutex<HashMap<String, Option<StoredItem>>>,
-    /// (calendar, href) -> UID of every item found, so a write names the
-    /// UID its item was found by.
-    found: Mutex<HashMap<(String, String), String>>,
+    writes: Mutex<Writes>,
+}
+
+/// What this run wrote, by item (one item may hold several UIDs, and a
+/// write for one of them carries the others along).
+#[derive(Default)]
+struct Writes {
+    /// Each item written: its text now, or `None` once deleted.
+    items: HashMap<ItemKey, Option<StoredItem>>,
+    /// Where each UID the run created is.
+    created: HashMap<String, ItemKey>,
 }
 
 impl std::fmt::Debug for DryRunStore {
@@ -43,49 +52,64 @@ impl DryRunStore {
         DryRunStore {
             inner,
             limits: limits.clone(),
-            overlay: Mutex::new(HashMap::new()),
-            found: Mutex::new(HashMap::new()),
+            writes: Mutex::new(Writes::default()),
         }
     }
 
-    fn overlay(&self) -> MutexGuard<'_, HashMap<String, Option<StoredItem>>> {
-        self.overlay
+    fn writes(&self) -> MutexGuard<'_, Writes> {
+        self.writes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The UIDs this run would have written (created, updated or deleted),
-    /// sorted.
+    /// The items this run would have written (created, updated or
+    /// deleted), as `calendar/href`, sorted.
     pub fn written(&self) -> Vec<String> {
-        let mut uids: Vec<String> = self.overlay().keys().cloned().collect();
-        uids.sort();
-        uids
+        let mut items: Vec<String> = self
+            .writes()
+            .items
+            .keys()
+            .map(|(calendar, href)| format!("{calendar}/{href}"))
+            .collect();
+        items.sort();
+        items
     }
 
-    /// The item as this run left it: the overlay's, else the inner store's.
+    /// The item holding `uid` as this run left it: the run's version of
+    /// the item the inner store finds it in, or one the run created.
     fn current(&self, uid: &str) -> Result<Option<StoredItem>, StoreError> {
-        let written = self.overlay().get(uid).cloned();
-        let item = match written {
-            Some(written) => written,
-            None => self.inner.find(uid)?,
+        let created = {
+            let writes = self.writes();
+            writes
+                .created
+                .get(uid)
+                .map(|key| writes.items.get(key).cloned().flatten())
         };
-        if let Some(item) = &item {
-            self.found
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert((item.calendar.clone(), item.href.clone()), uid.to_owned());
+        if let Some(item) = created {
+            return Ok(item.filter(|item| holds_uid(&item.text, uid, &self.limits)));
         }
-        Ok(item)
+        let Some(found) = self.inner.find(uid)? else {
+            return Ok(None);
+        };
+        let key = (found.calendar.clone(), found.href.clone());
+        match self.writes().items.get(&key) {
+            // Rewritten by this run: it may no longer hold the UID.
+            Some(written) => Ok(written
+                .clone()
+                .filter(|item| holds_uid(&item.text, uid, &self.limits))),
+            None => Ok(Some(found)),
+        }
     }
 
-    /// The UID `item` was found by; an item never found is not this run's
-    /// to write.
-    fn uid_of(&self, item: &StoredItem) -> Option<String> {
-        self.found
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&(item.calendar.clone(), item.href.clone()))
-            .cloned()
+    /// Whether `item` is still the version this run knows at its place.
+    fn is_current(&self, item: &StoredItem) -> bool {
+        let key = (item.calendar.clone(), item.href.clone());
+        match self.writes().items.get(&key) {
+            Some(Some(current)) => current.version == item.version,
+            Some(None) => false,
+            // Not written by the run: the inner store's version stands.
+            None => true,
+        }
     }
 
     fn stored_copy(&self, uid: &str) -> Option<DirectoryLookup> {
@@ -126,40 +150,43 @@ impl CalendarStore for DryRunStore {
         }
         let item = StoredItem {
             calendar: calendar.to_owned(),
-            href: super::item_file_name(uid),
+            href: item_file_name(uid),
             version: version_of(text),
             text: text.to_owned(),
         };
-        self.overlay().insert(uid.to_owned(), Some(item.clone()));
-        self.found
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert((item.calendar.clone(), item.href.clone()), uid.to_owned());
+        let key = (item.calendar.clone(), item.href.clone());
+        let mut writes = self.writes();
+        if matches!(writes.items.get(&key), Some(Some(_))) {
+            return Err(StoreError::Conflict);
+        }
+        writes.items.insert(key.clone(), Some(item.clone()));
+        writes.created.insert(uid.to_owned(), key);
         Ok(item)
     }
 
     fn update(&self, item: &StoredItem, text: &str) -> Result<StoredItem, StoreError> {
-        let uid = self.uid_of(item).ok_or(StoreError::Conflict)?;
-        match self.current(&uid)? {
-            Some(current) if current.version == item.version => {}
-            _ => return Err(StoreError::Conflict),
+        if !self.is_current(item) {
+            return Err(StoreError::Conflict);
         }
         let updated = StoredItem {
             version: version_of(text),
             text: text.to_owned(),
             ..item.clone()
         };
-        self.overlay().insert(uid, Some(updated.clone()));
+        self.writes().items.insert(
+            (item.calendar.clone(), item.href.clone()),
+            Some(updated.clone()),
+        );
         Ok(updated)
     }
 
     fn delete(&self, item: &StoredItem) -> Result<(), StoreError> {
-        let uid = self.uid_of(item).ok_or(StoreError::Conflict)?;
-        match self.current(&uid)? {
-            Some(current) if current.version == item.version => {}
-            _ => return Err(StoreError::Conflict),
+        if !self.is_current(item) {
+            return Err(StoreError::Conflict);
         }
-        self.overlay().insert(uid, None);
+        self.writes()
+            .items
+            .insert((item.calendar.clone(), item.href.clone()), None);
         Ok(())
     }
 }

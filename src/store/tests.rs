@@ -322,12 +322,31 @@ fn a_dry_run_reads_through_and_writes_nowhere() {
         std::fs::read(root.join("home/kept@example.com.ics")).unwrap_or_default(),
         before
     );
-    assert_eq!(dry.written(), ["kept@example.com", "new@example.com"]);
-    // An item the dry run never found is not its to write.
-    let stranger = StoredItem {
-        href: "stranger.ics".to_owned(),
-        ..created
-    };
-    assert_eq!(dry.update(&stranger, "x"), Err(StoreError::Conflict));
+    assert_eq!(
+        dry.written(),
+        ["home/kept@example.com.ics", "home/new@example.com.ics"]
+    );
+
+    // One item holding two UIDs: a write for one carries the other along,
+    // and the other is then read from the run's version of the item.
+    let two = format!(
+        "{}{}",
+        event("a@example.com", &[]).replace("END:VCALENDAR\r\n", ""),
+        event("b@example.com", &[])
+            .split_once("BEGIN:VEVENT")
+            .map(|(_, rest)| format!("BEGIN:VEVENT{rest}"))
+            .unwrap_or_default()
+    );
+    std::fs::write(root.join("home/pair.ics"), &two).unwrap_or_else(|err| panic!("{err}"));
+    let dry = DryRunStore::new(Arc::new(open(&root)), &CalendarLimits::default());
+    let pair = ok(dry.find("a@example.com")).unwrap_or_else(|| panic!("a is stored"));
+    let changed = pair
+        .text
+        .replace("UID:a@example.com", "UID:a@example.com\r\nSUMMARY:changed");
+    ok(dry.update(&pair, &changed));
+    let b = ok(dry.find("b@example.com")).unwrap_or_else(|| panic!("b is stored"));
+    assert!(b.text.contains("SUMMARY:changed"), "{}", b.text);
+    // The item as first read is stale now, for either UID.
+    assert_eq!(dry.update(&pair, &two), Err(StoreError::Conflict));
     let _ = std::fs::remove_dir_all(&root);
 }
