@@ -2042,3 +2042,32 @@ fn nothing_is_written_that_could_not_be_read_back() {
     );
     assert_eq!(local.text(UID).as_deref(), Some(copy.as_str()));
 }
+
+/// A message with many UIDs is not processed at all (each would be a
+/// look-up and a write).
+#[test]
+fn a_message_with_too_many_uids_is_not_processed() {
+    let setup = setup_with(ProcessingPolicy {
+        act_on_suspicious: true,
+        act_on_unverified_sender: true,
+        ..ProcessingPolicy::default()
+    });
+    let events: String = (0..65)
+        .map(|n| {
+            format!(
+                "BEGIN:VEVENT\nUID:holiday-{n}@example.com\nDTSTAMP:20261120T080000Z\n\
+                 DTSTART;VALUE=DATE:20270{}0{}\nSUMMARY:Holiday {n}\nORGANIZER:mailto:{ALICE}\nEND:VEVENT\n",
+                1 + n % 9,
+                1 + n % 9
+            )
+        })
+        .collect();
+    let calendar = format!(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Example//Holidays//EN\nMETHOD:PUBLISH\n{events}END:VCALENDAR"
+    );
+    let script = r#"require ["processcalendar", "variables"];
+processcalendar :allowpublic :outcome "o";"#;
+    let outcome = setup.run_as(script, &mail(ALICE, BOB, "PUBLISH", &calendar), BOB);
+    expect(&outcome.calendar[0], ProcessOutcome::NoAction, "at most 64");
+    assert_eq!(setup.store.len(), 0);
+}

@@ -112,6 +112,10 @@ pub(crate) struct Request<'a> {
     pub in_list: &'a dyn Fn(&str, &str) -> bool,
 }
 
+/// The most UIDs one message may carry for the action to process it (a
+/// PUBLISH of a whole calendar may carry many; an iTIP invitation one).
+pub(crate) const MAX_UIDS_PER_MESSAGE: usize = 64;
+
 /// Carry out the message's method on the store, or say why not.
 pub(crate) fn process(request: &Request<'_>) -> CalendarProcessing {
     let Some(store) = request.config.store.as_deref() else {
@@ -168,6 +172,18 @@ pub(crate) fn process(request: &Request<'_>) -> CalendarProcessing {
         Ok(groups) => groups,
         Err(refusal) => return refusal,
     };
+    // Each UID costs a look-up and a write (on CalDAV, a REPORT whose
+    // text-match is a substring match, so a short UID brings back much of
+    // the calendar): a message is processed only up to this many.
+    if groups.len() > MAX_UIDS_PER_MESSAGE {
+        return CalendarProcessing::refused(
+            ProcessOutcome::NoAction,
+            format!(
+                "the message carries {} UIDs; at most {MAX_UIDS_PER_MESSAGE} are processed from one message, so none is",
+                groups.len()
+            ),
+        );
+    }
     let context = Context {
         options: request.options,
         user: request.user,
