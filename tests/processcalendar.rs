@@ -890,6 +890,28 @@ fn add_puts_new_instances_into_the_series() {
     let unknown = add.replace(UID, "other@example.com");
     let result = setup.process(&mail(ALICE, BOB, "ADD", &unknown));
     expect(&result, ProcessOutcome::NoAction, "REFRESH");
+
+    // The same ADD again keeps the answer bob gave the instance.
+    let answered = setup.stored().replace(
+        &format!("ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{BOB}"),
+        &format!("ATTENDEE;PARTSTAT=ACCEPTED:mailto:{BOB}"),
+    );
+    setup.store.put("personal", UID, &answered);
+    let _ = setup.process(&mail(ALICE, BOB, "ADD", &add));
+    assert!(
+        setup
+            .stored()
+            .contains(&format!("ATTENDEE;PARTSTAT=ACCEPTED:mailto:{BOB}")),
+        "{}",
+        setup.stored()
+    );
+
+    // A one-off event is not made recurring by an ADD.
+    let single = setup_with(ProcessingPolicy::default());
+    single.process(&invitation(0, "20261120T080000Z", "20261201T100000Z"));
+    let result = single.process(&mail(ALICE, BOB, "ADD", &add));
+    expect(&result, ProcessOutcome::NoAction, "does not recur");
+    assert!(!single.stored().contains("RDATE"));
 }
 
 #[test]

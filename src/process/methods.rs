@@ -343,6 +343,17 @@ fn add(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Component
             shown(incoming.uid)
         ));
     };
+    // RFC 5546 3.2.4: ADD is for recurring components; a one-off event
+    // is not made recurring by one.
+    let recurs = components.get(master_at).is_some_and(|master| {
+        master.property("RRULE").is_some() || master.property("RDATE").is_some()
+    });
+    if !recurs {
+        return no_action(format!(
+            "the stored UID {} does not recur, so an ADD cannot add instances to it (RFC 5546 section 3.2.4)",
+            shown(incoming.uid)
+        ));
+    }
     let stored_version = components.get(master_at).map(Version::of);
     for component in &incoming.components {
         let new = Version::of(component);
@@ -396,8 +407,16 @@ fn add(context: &Context<'_>, incoming: &Incoming<'_>, stored: Option<&Component
         }
         let key = instance_key(&instance);
         match components.iter_mut().find(|c| instance_key(c) == key) {
-            Some(slot) => *slot = instance,
-            None => components.push(instance),
+            Some(slot) => {
+                // The same ADD again: what the user did with the instance
+                // stays (their answer, alarms, TRANSP).
+                keep_user_state(&mut instance, Some(slot), context.user);
+                *slot = instance;
+            }
+            None => {
+                unanswered_for_user(&mut instance, context.user);
+                components.push(instance);
+            }
         }
     }
     Plan::Update(rebuild(stored, incoming, components))
