@@ -2093,3 +2093,42 @@ processcalendar :allowpublic :outcome "o";"#;
     expect(&outcome.calendar[0], ProcessOutcome::NoAction, "at most 64");
     assert_eq!(setup.store.len(), 0);
 }
+
+/// Only the time zones the event uses are stored with it.
+#[test]
+fn only_the_time_zones_the_event_uses_are_stored() {
+    let setup = setup();
+    let zone = |tzid: &str| {
+        format!(
+            "BEGIN:VTIMEZONE\nTZID:{tzid}\nBEGIN:STANDARD\nDTSTART:19700101T000000\n\
+             TZOFFSETFROM:+0100\nTZOFFSETTO:+0100\nEND:STANDARD\nEND:VTIMEZONE"
+        )
+    };
+    let calendar = event(
+        "REQUEST",
+        0,
+        "20261120T080000Z",
+        "20261201T100000Z",
+        ATTENDEES,
+    )
+    .replace(
+        "DTSTART:20261201T100000Z",
+        "DTSTART;TZID=Europe/Used:20261201T100000",
+    )
+    .replace(
+        "BEGIN:VEVENT",
+        &format!(
+            "{}\n{}\nBEGIN:VEVENT",
+            zone("Europe/Used"),
+            zone("Europe/Unused")
+        ),
+    );
+    expect(
+        &setup.process(&mail(ALICE, BOB, "REQUEST", &calendar)),
+        ProcessOutcome::Added,
+        "",
+    );
+    let stored = setup.stored();
+    assert!(stored.contains("TZID:Europe/Used"), "{stored}");
+    assert!(!stored.contains("Europe/Unused"), "{stored}");
+}

@@ -856,21 +856,43 @@ fn new_object(incoming: &Incoming<'_>) -> Component {
             "-//sieve-imip//processcalendar//EN",
         ));
     }
+    let components: Vec<Component> = incoming
+        .components
+        .iter()
+        .map(|c| without_alarms((*c).clone()))
+        .collect();
+    let used = referenced_tzids(&components);
     calendar.components.extend(
         incoming
             .calendar
             .components
             .iter()
-            .filter(|c| c.is("VTIMEZONE"))
+            .filter(|c| c.is("VTIMEZONE") && c.value_of("TZID").is_some_and(|id| used.contains(id)))
             .cloned(),
     );
-    calendar.components.extend(
-        incoming
-            .components
-            .iter()
-            .map(|c| without_alarms((*c).clone())),
-    );
+    calendar.components.extend(components);
     calendar
+}
+
+/// The TZIDs the components' properties name: the time zones the stored
+/// object needs from the message (a message's other VTIMEZONEs are not
+/// copied into every object it touches).
+fn referenced_tzids(components: &[Component]) -> std::collections::HashSet<String> {
+    fn walk(component: &Component, into: &mut std::collections::HashSet<String>) {
+        for property in &component.properties {
+            if let Some(tzid) = property.param("TZID") {
+                into.insert(tzid.to_owned());
+            }
+        }
+        for child in &component.components {
+            walk(child, into);
+        }
+    }
+    let mut used = std::collections::HashSet::new();
+    for component in components {
+        walk(component, &mut used);
+    }
+    used
 }
 
 /// The stored object with the UID's components replaced by `components`:
@@ -887,10 +909,11 @@ fn rebuild(stored: &Component, incoming: &Incoming<'_>, components: Vec<Componen
         .cloned()
         .collect();
     let tzid = |c: &Component| c.value_of("TZID").map(str::to_owned);
+    let used = referenced_tzids(&components);
     let sent: Vec<&Component> = message
         .components
         .iter()
-        .filter(|c| c.is("VTIMEZONE"))
+        .filter(|c| c.is("VTIMEZONE") && tzid(c).is_some_and(|id| used.contains(&id)))
         .collect();
     for kept in stored
         .components
